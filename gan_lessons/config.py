@@ -1,0 +1,132 @@
+"""Recipes as frozen dataclasses: every default of a training run, in one readable place.
+
+``ToyConfig`` is the recipe of lessons 2-3 (``python -m gan_lessons train toy``), ``DCGANConfig`` the
+recipe of lesson 4 (``python -m gan_lessons train dcgan``). Change a field with
+:func:`dataclasses.replace`, e.g. ``replace(ToyConfig(), steps=500)``; validation happens on creation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["ToyConfig", "DCGANConfig", "toy_config", "config_from_dict"]
+
+
+def _check(cfg, ints=(), positive=(), choices=None):
+    for name in ints:
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
+    for name in positive:
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{name} must be a number, got {type(v).__name__}")
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be > 0, got {v}")
+    for name, allowed in (choices or {}).items():
+        if getattr(cfg, name) not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}; got {getattr(cfg, name)!r}")
+    if not (0.0 <= cfg.beta1 < 1.0 and 0.0 <= cfg.beta2 < 1.0):
+        raise ValueError(f"beta1 and beta2 must be in [0, 1), got {cfg.beta1}, {cfg.beta2}")
+    if not (cfg.ema == 0.0 or 0.0 < cfg.ema < 1.0):
+        raise ValueError(f"ema must be 0 (off) or in (0, 1), got {cfg.ema}")
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int) or cfg.seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {cfg.seed!r}")
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """The toy GAN recipe: MLPs on a 1-D or 2-D target (lessons 2 and 3)."""
+
+    data: str = "gaussian"  # target: gaussian | mixture | ring8 | grid25 (gan_lessons.data.toy)
+    mean: float = 4.0  # mean of the 1-D gaussian target
+    std: float = 1.25  # standard deviation of the 1-D gaussian target
+    z_dim: int = 1  # noise dimension: z ~ N(0, I_z_dim)
+    hidden: int = 64  # width of each hidden layer, G and D
+    depth: int = 2  # hidden layers, G and D
+    steps: int = 3000  # generator steps in the run (the run's total)
+    batch_size: int = 256  # samples per batch, real and fake
+    k: int = 1  # discriminator steps per generator step (Goodfellow et al. 2014, Alg. 1)
+    lr_g: float = 1e-3  # Adam learning rate of G
+    lr_d: float = 1e-3  # Adam learning rate of D
+    beta1: float = 0.5  # Adam beta1 (0.5 as in DCGAN: less momentum, less oscillation)
+    beta2: float = 0.999  # Adam beta2
+    g_loss: str = "nonsaturating"  # nonsaturating (-log D(G(z))) | saturating (log(1 - D(G(z))))
+    ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
+    seed: int = 0  # seed of every random draw of the run
+
+    def __post_init__(self):
+        _check(
+            self,
+            ints=("z_dim", "hidden", "depth", "steps", "batch_size", "k"),
+            positive=("std", "lr_g", "lr_d"),
+            choices={"data": ("gaussian", "mixture", "ring8", "grid25"), "g_loss": ("nonsaturating", "saturating")},
+        )
+        if isinstance(self.mean, bool) or not isinstance(self.mean, (int, float)) or not math.isfinite(self.mean):
+            raise ValueError(f"mean must be a finite number, got {self.mean!r}")
+
+
+# Per-target defaults of the toy recipe; everything not listed comes from ToyConfig.
+_TOY_DEFAULTS = {
+    "gaussian": {},
+    "mixture": {},
+    "ring8": {"z_dim": 2, "hidden": 128},
+    "grid25": {"z_dim": 2, "hidden": 128},
+}
+
+
+def toy_config(data="gaussian", **overrides):
+    """The default toy recipe for target ``data``, with any field overridden by keyword."""
+    if data not in _TOY_DEFAULTS:
+        raise ValueError(f"unknown toy dataset {data!r}: expected one of {', '.join(_TOY_DEFAULTS)}")
+    return ToyConfig(**{"data": data, **_TOY_DEFAULTS[data], **overrides})
+
+
+@dataclass(frozen=True)
+class DCGANConfig:
+    """The image DCGAN recipe (lesson 4); defaults are the course's default for scikit-learn's digits."""
+
+    data: str = "digits"  # digits | mnist | fashion-mnist | a folder of PNG/JPEG images
+    image_size: int = 16  # height = width of the images G draws and D judges
+    channels: int = 1  # 1 grayscale, 3 RGB (folders of images only)
+    nz: int = 32  # noise dimension
+    g_width: int = 64  # channels of G's last hidden layer (ngf); doubles towards the noise
+    d_width: int = 64  # channels of D's first layer (ndf); doubles towards the logit
+    spectral_norm: bool = False  # spectral normalisation in D instead of batch norm (Miyato et al. 2018)
+    epochs: int = 20  # passes over the data (the run's total); an epoch is len(data) // batch_size steps
+    batch_size: int = 64  # images per batch
+    k: int = 1  # discriminator steps per generator step
+    lr_g: float = 2e-4  # Adam learning rate of G (Radford et al. 2015: 2e-4)
+    lr_d: float = 2e-4  # Adam learning rate of D
+    beta1: float = 0.5  # Adam beta1 (Radford et al. 2015: 0.5)
+    beta2: float = 0.999  # Adam beta2
+    g_loss: str = "nonsaturating"  # generator loss
+    ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
+    seed: int = 0  # seed of every random draw of the run
+
+    def __post_init__(self):
+        _check(
+            self,
+            ints=("image_size", "channels", "nz", "g_width", "d_width", "epochs", "batch_size", "k"),
+            positive=("lr_g", "lr_d"),
+            choices={"g_loss": ("nonsaturating", "saturating"), "channels": (1, 3)},
+        )
+        if not isinstance(self.data, str) or not self.data:
+            raise ValueError("data must be a dataset name or a folder path")
+
+
+def config_from_dict(d):
+    """Rebuild a config saved with :func:`dataclasses.asdict` (as in a checkpoint)."""
+    cls = {"toy": ToyConfig, "dcgan": DCGANConfig}.get(d.get("kind"))
+    if cls is None:
+        raise ValueError(f"unknown recipe kind {d.get('kind')!r}")
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def config_to_dict(cfg):
+    """A plain dict of the config, with its kind, as stored in a checkpoint."""
+    return {"kind": "toy" if isinstance(cfg, ToyConfig) else "dcgan", **asdict(cfg)}

@@ -1,0 +1,286 @@
+"""Image data sets for the lessons, as float32 tensors of shape ``(N, C, H, W)`` in ``[-1, 1]``.
+
+Why ``[-1, 1]``? Our generators end in ``tanh``, whose outputs live in ``(-1, 1)``; scaling the
+real images to the same range means the discriminator cannot tell real from fake by brightness
+alone. To show a batch, map it back with ``(x + 1) / 2``.
+
+Three sources, from smallest to largest:
+
+* :func:`load_digits` -- scikit-learn's 1,797 handwritten digits, 8x8 pixels. Ships with
+  scikit-learn, so it works offline; perfect for a GAN that trains in a minute on a CPU.
+* :func:`load_mnist` -- MNIST or Fashion-MNIST, 28x28, downloaded once and cached.
+* :func:`load_image_folder` -- your own PNG/JPEG pictures.
+
+:func:`load_images` picks one of them from a name or a folder path.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+
+from .download import DATASET_FILES, DownloadError, default_cache_dir, file_sha256, read_idx
+from .download import download as download_file  # load_mnist has a `download` flag
+
+__all__ = [
+    "IMAGE_DATASETS",
+    "load_digits",
+    "load_image_folder",
+    "load_images",
+    "load_mnist",
+]
+
+#: The data sets :func:`load_images` knows by name (a folder path is the other choice).
+IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _check_size(size, name="size", minimum=1):
+    """``size`` as a Python int, or a ValueError naming the argument."""
+    try:
+        if isinstance(size, bool):
+            raise TypeError
+        value = operator.index(size)  # accepts int and numpy integers, rejects 16.0 and "16"
+    except TypeError:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}")
+    return value
+
+
+def _resize(x, size):
+    """Bilinearly resize a batch ``(N, C, H, W)`` in ``[-1, 1]`` to ``(N, C, size, size)``."""
+    if x.shape[-2:] == (size, size):
+        return x
+    # antialias only matters when shrinking: it averages the pixels that get merged.
+    shrinking = size < min(x.shape[-2:])
+    x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=shrinking)
+    return x.clamp_(-1.0, 1.0)
+
+
+def load_digits(size=16, return_labels=False):
+    """scikit-learn's handwritten digits (1,797 images, 8x8, values 0..16), scaled to ``[-1, 1]``.
+
+    Parameters
+    ----------
+    size : int, default 16
+        Side of the returned images, at least 8. ``8`` is the native resolution; larger sizes are
+        upsampled bilinearly (``align_corners=False``) and clamped to ``[-1, 1]``.
+    return_labels : bool, default False
+        Also return the digit (0..9) of each image.
+
+    Returns
+    -------
+    images : torch.Tensor
+        float32, shape ``(1797, 1, size, size)``, values in ``[-1, 1]`` (ink is +1).
+    labels : torch.Tensor
+        int64, shape ``(1797,)``; only if ``return_labels``.
+    """
+    size = _check_size(size, minimum=8)
+    from sklearn.datasets import load_digits as sklearn_digits  # imported late: it is slow
+
+    digits = sklearn_digits()
+    pixels = torch.from_numpy(digits.images.astype(np.float32))  # (N, 8, 8), values 0..16
+    images = _resize((pixels / 8.0 - 1.0).unsqueeze(1), size).contiguous()
+    if return_labels:
+        return images, torch.from_numpy(digits.target.astype(np.int64))
+    return images
+
+
+def _mnist_file(name, key, folder, fetch, progress):
+    """Path to one verified file of ``name`` in ``folder``, downloading it if allowed."""
+    remote = DATASET_FILES[name][key]
+    dest = folder / remote.filename
+    if fetch:
+        return download_file(remote.urls, dest, remote.sha256, progress=progress)
+    if not dest.is_file():
+        raise DownloadError(
+            f"{name} file {dest} not found and download=False: call load_mnist({name!r}, "
+            f"download=True), or download {remote.urls[0]} yourself and place it in {folder}"
+        )
+    if file_sha256(dest) != remote.sha256:
+        raise DownloadError(
+            f"{dest} has the wrong SHA-256 (corrupted or incomplete): delete it and call "
+            f"load_mnist({name!r}, download=True) to download it again"
+        )
+    return dest
+
+
+def load_mnist(name="mnist", split="train", cache_dir=None, download=True, progress=True, return_labels=False):
+    """MNIST or Fashion-MNIST (28x28 grayscale), downloaded once, scaled to ``[-1, 1]``.
+
+    Parameters
+    ----------
+    name : {"mnist", "fashion-mnist"}
+        Which data set.
+    split : {"train", "test"}
+        60,000 training images or 10,000 test images.
+    cache_dir : str or os.PathLike, optional
+        Where the files are kept, in a subfolder named after the data set. Defaults to
+        :func:`~gan_lessons.data.download.default_cache_dir`.
+    download : bool, default True
+        Download the files if they are missing (or corrupt). With ``False`` they must already
+        be in the cache.
+    progress : bool, default True
+        Show a progress bar while downloading.
+    return_labels : bool, default False
+        Also return the class (0..9) of each image.
+
+    Returns
+    -------
+    images : torch.Tensor
+        float32, shape ``(N, 1, 28, 28)``; pixel ``0..255`` mapped linearly to ``-1..1``.
+    labels : torch.Tensor
+        int64, shape ``(N,)``; only if ``return_labels``.
+
+    Raises
+    ------
+    DownloadError
+        If a file cannot be downloaded, or (with ``download=False``) is missing or corrupt.
+    ValueError
+        For an unknown ``name`` or ``split``, or files that are not the expected IDX data.
+    """
+    if not isinstance(name, str) or name not in DATASET_FILES:
+        raise ValueError(f"name must be one of {', '.join(map(repr, DATASET_FILES))}, got {name!r}")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if cache_dir is None:
+        cache_dir = default_cache_dir()
+    elif not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path or None, got {type(cache_dir).__name__}")
+    folder = Path(cache_dir) / name
+
+    image_file = _mnist_file(name, f"{split}-images", folder, download, progress)
+    label_file = _mnist_file(name, f"{split}-labels", folder, download, progress)
+    pixels, labels = read_idx(image_file), read_idx(label_file)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[1:] != (28, 28):
+        raise ValueError(f"{image_file}: expected uint8 images of shape (N, 28, 28), got {pixels.dtype} {pixels.shape}")
+    if labels.ndim != 1 or len(labels) != len(pixels):
+        raise ValueError(f"{label_file}: expected {len(pixels)} labels, got shape {labels.shape}")
+
+    images = (torch.from_numpy(pixels).float() / 127.5 - 1.0).unsqueeze(1)
+    if return_labels:
+        return images, torch.from_numpy(labels.astype(np.int64))
+    return images
+
+
+def _load_one(file, size, mode):
+    """Open one image, center-crop it to a square, resize it; return uint8 ``(size, size[, 3])``."""
+    try:
+        with Image.open(file) as im:
+            im = ImageOps.exif_transpose(im)  # phone photos: apply the EXIF rotation tag
+            im = im.convert(mode)  # forces the file to be decoded: corrupt data fails here
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise ValueError(f"could not read image {file}: {err}") from err
+    w, h = im.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    im = im.crop((left, top, left + side, top + side))
+    im = im.resize((size, size), Image.Resampling.LANCZOS)
+    return np.asarray(im, dtype=np.uint8)
+
+
+def load_image_folder(path, size=32, channels=1):
+    """Every PNG and JPEG image in a folder, as a batch in ``[-1, 1]``.
+
+    Each image is turned upright (using its EXIF orientation tag, as photos from phones need),
+    converted to grayscale (``channels=1``) or RGB (``channels=3``), center-cropped to a square
+    (the middle of the longer side is kept), and resized to ``size x size`` with the Lanczos
+    filter (sharp, and it does not alias when shrinking). Files are read in sorted order, so the
+    batch order is reproducible.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder. Only files directly in it count (subfolders are *not* searched); suffixes
+        ``.png``, ``.jpg`` and ``.jpeg`` in any case. Other files are ignored.
+    size : int, default 32
+        Side of the returned images.
+    channels : {1, 3}, default 1
+        Grayscale or RGB.
+
+    Returns
+    -------
+    torch.Tensor
+        float32, shape ``(N, channels, size, size)``, pixel ``0..255`` mapped to ``-1..1``.
+
+    Raises
+    ------
+    ValueError
+        If the folder is missing, is not a folder, or holds no PNG or JPEG image; or if any
+        image file cannot be read (the message names it: no image is silently skipped).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder path (str or os.PathLike), got {type(path).__name__}")
+    size = _check_size(size)
+    if isinstance(channels, bool) or channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    folder = Path(path)
+    if not folder.exists():
+        raise ValueError(f"image folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder: give the folder that holds the images")
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and f.is_file())
+    if not files:
+        raise ValueError(f"no PNG or JPEG images in {folder} (subfolders are not searched)")
+
+    mode = "L" if channels == 1 else "RGB"
+    pixels = np.stack([_load_one(f, size, mode) for f in files])  # (N, S, S) or (N, S, S, 3)
+    images = torch.from_numpy(pixels).float() / 127.5 - 1.0
+    return images.unsqueeze(1) if channels == 1 else images.permute(0, 3, 1, 2).contiguous()
+
+
+def load_images(name_or_path, size=None, channels=None, **kw):
+    """Load image data by name (``"digits"``, ``"mnist"``, ``"fashion-mnist"``) or folder path.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        One of :data:`IMAGE_DATASETS`, or a folder of images. A name wins over a folder that
+        happens to have the same name; pass a :class:`pathlib.Path` (or ``"./digits"``) to
+        load such a folder.
+    size : int, optional
+        Side of the returned images. Defaults: 16 for digits, 28 for (Fashion-)MNIST, 32 for a
+        folder. (Fashion-)MNIST at another size is resized bilinearly (antialiased when
+        shrinking), e.g. ``size=32`` for a DCGAN that wants a power of two.
+    channels : int, optional
+        1 or 3, only for a folder (default 1). The named data sets are grayscale, so for them
+        it must be ``None`` or 1.
+    **kw
+        Passed on to :func:`load_digits`, :func:`load_mnist` or :func:`load_image_folder`
+        (e.g. ``return_labels=True``, ``split="test"``).
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, torch.Tensor)
+        What the chosen loader returns: images ``(N, C, size, size)`` in ``[-1, 1]``, with
+        labels if asked for.
+    """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a data set name or a folder path, got {type(name_or_path).__name__}")
+    is_name = isinstance(name_or_path, str) and name_or_path in IMAGE_DATASETS
+    if is_name and channels not in (None, 1):
+        raise ValueError(f"channels must be None or 1 for {name_or_path!r}, which is grayscale; got {channels!r}")
+    if is_name and name_or_path == "digits":
+        return load_digits(16 if size is None else size, **kw)
+    if is_name:
+        size = 28 if size is None else _check_size(size)  # checked before any download
+        out = load_mnist(name_or_path, **kw)
+        if size == 28:
+            return out
+        if isinstance(out, tuple):
+            return _resize(out[0], size).contiguous(), out[1]
+        return _resize(out, size).contiguous()
+    if os.path.isdir(name_or_path):
+        return load_image_folder(name_or_path, 32 if size is None else size, 1 if channels is None else channels, **kw)
+    raise ValueError(
+        f"unknown dataset {os.fspath(name_or_path)!r}: expected "
+        f"{', '.join(IMAGE_DATASETS[:-1])} or {IMAGE_DATASETS[-1]}, or a folder of images"
+    )

@@ -1,0 +1,206 @@
+"""The course's exercise system: checks that give friendly feedback, and learner notebooks made from solutions.
+
+How an exercise looks in a notebook (see ``docs/exercises.md``)::
+
+    # cell tagged "exercise": what the learner sees and fills in
+    def optimal_d(p_data, p_g):
+        ...  # your code here
+
+    # cell tagged "solution": only in solutions/, stripped from the learner's notebook
+    def optimal_d(p_data, p_g):
+        return p_data / (p_data + p_g)
+
+    # untagged cell: the check, in both versions
+    lesson1.check_optimal_d(optimal_d)
+
+A check never raises for a wrong or missing answer (the learner's notebook must run top to bottom):
+it *returns* a :class:`Feedback`, shown as a coloured box, with status ``"correct"``, ``"wrong"``
+(with a specific hint) or ``"missing"`` ("not attempted yet"). Every result is recorded, so the
+solutions notebook ends with ``assert_all_correct("lesson1")`` in a cell tagged ``solution``.
+
+One source of truth: ``solutions/NN_*.ipynb`` holds everything; ``notebooks/NN_*.ipynb`` (what
+learners open) is made from it by :func:`build_notebooks` (``python -m gan_lessons notebooks``),
+which drops ``solution`` cells and every output. A test checks the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "Feedback",
+    "call_answer",
+    "record",
+    "results",
+    "assert_all_correct",
+    "reset",
+    "learner_version",
+    "build_notebooks",
+    "SOLUTION_TAG",
+    "EXERCISE_TAG",
+]
+
+SOLUTION_TAG = "solution"
+EXERCISE_TAG = "exercise"
+_STYLE = {
+    "correct": ("#e6f4ea", "#1e7e34", "✔ Correct"),
+    "wrong": ("#fdecea", "#b02a37", "✘ Not yet"),
+    "missing": ("#f1f3f5", "#495057", "… Not attempted yet"),
+}
+_RESULTS: dict[str, Feedback] = {}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The outcome of one exercise check. Truthy only when correct."""
+
+    exercise: str  #: e.g. "lesson1.optimal_d"
+    status: str  #: "correct", "wrong" or "missing"
+    message: str  #: what is right, or a specific hint
+
+    def __bool__(self):
+        return self.status == "correct"
+
+    def __str__(self):
+        return f"{_STYLE[self.status][2]} [{self.exercise}] {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        bg, fg, title = _STYLE[self.status]
+        return (
+            f'<div style="background:{bg};border-left:4px solid {fg};padding:6px 10px;margin:4px 0">'
+            f'<b style="color:{fg}">{title}</b> <code>{html.escape(self.exercise)}</code><br>'
+            f"{html.escape(self.message)}</div>"
+        )
+
+
+class _Missing(Exception):
+    """The learner has not written an answer yet."""
+
+
+def call_answer(fn, *args, **kwargs):
+    """Call the learner's function; raise :class:`_Missing` if it is a stub (``...``, ``None``, ``pass``).
+
+    Any other exception propagates (the check turns it into a "wrong" with the error's text).
+    """
+    if fn is None or fn is Ellipsis:
+        raise _Missing
+    if not callable(fn):
+        return fn
+    try:
+        out = fn(*args, **kwargs)
+    except NotImplementedError:
+        raise _Missing from None
+    if out is None or out is Ellipsis:
+        raise _Missing
+    return out
+
+
+def record(exercise):
+    """Decorator for a check named ``exercise``: turns its outcome into a recorded :class:`Feedback`.
+
+    The decorated function returns ``None`` or a success message when the answer is right,
+    raises ``AssertionError("hint")`` when it is wrong, and lets :func:`call_answer` signal a
+    missing answer. Any other exception from the learner's code becomes a "wrong" naming it.
+    """
+
+    def decorate(check):
+        def wrapper(*args, **kwargs):
+            return _run(exercise, check, args, kwargs)
+
+        wrapper.__name__, wrapper.__doc__, wrapper.exercise = check.__name__, check.__doc__, exercise
+        return wrapper
+
+    return decorate
+
+
+def _run(exercise, check, args, kwargs):
+    try:
+        msg = check(*args, **kwargs)
+        fb = Feedback(exercise, "correct", msg or "Well done.")
+    except _Missing:
+        fb = Feedback(exercise, "missing", "Replace the ... with your code, then run this cell again.")
+    except AssertionError as e:
+        fb = Feedback(exercise, "wrong", str(e) or "Not quite: check your formula.")
+    except Exception as e:  # noqa: BLE001 - the learner's code failed: say how, never crash the notebook
+        fb = Feedback(exercise, "wrong", f"Your code raised {type(e).__name__}: {e}")
+    _RESULTS[exercise] = fb
+    return fb
+
+
+def results(prefix=""):
+    """Recorded feedback of this session, for exercises whose name starts with ``prefix``."""
+    return {k: v for k, v in _RESULTS.items() if k.startswith(prefix)}
+
+
+def reset():
+    """Forget every recorded result."""
+    _RESULTS.clear()
+
+
+def assert_all_correct(prefix, expected=None):
+    """Raise ``AssertionError`` unless every recorded check under ``prefix`` is correct.
+
+    ``expected``: the number of exercises there must be (so a check that was never run fails too).
+    """
+    got = results(prefix)
+    bad = [str(f) for f in got.values() if not f]
+    if bad:
+        raise AssertionError("not all exercises are correct:\n" + "\n".join(bad))
+    if expected is not None and len(got) != expected:
+        raise AssertionError(f"expected {expected} checked exercises under {prefix!r}, found {len(got)}: {sorted(got)}")
+    return len(got)
+
+
+# ------------------------------------------------------------------------------ notebooks
+
+
+def learner_version(nb):
+    """The learner's notebook from a solutions notebook (a dict in nbformat 4 JSON).
+
+    Drops cells tagged ``solution``, clears outputs and execution counts, drops widget state.
+    """
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb["cells"]:
+        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    nb["cells"] = cells
+    nb.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def _dump(nb):
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def build_notebooks(root=None, check=False):
+    """Write ``notebooks/X.ipynb`` = :func:`learner_version` of every ``solutions/X.ipynb``.
+
+    With ``check=True`` write nothing and return 1 (printing the names) if any is out of date.
+    Returns 0 on success, as the command line's exit status.
+    """
+    root = Path(root) if root is not None else Path.cwd()
+    src, dst = root / "solutions", root / "notebooks"
+    if not src.is_dir():
+        raise ValueError(f"no solutions/ folder in {root}; run this from the course's root folder")
+    stale = []
+    for path in sorted(src.glob("*.ipynb")):
+        text = _dump(learner_version(json.loads(path.read_text())))
+        out = dst / path.name
+        if not out.exists() or out.read_text() != text:
+            stale.append(out)
+            if not check:
+                dst.mkdir(exist_ok=True)
+                out.write_text(text)
+    for out in stale:
+        print(f"{'out of date' if check else 'wrote'}: {out}")
+    return 1 if (check and stale) else 0

@@ -1,0 +1,201 @@
+r"""The two players: generators and discriminators.
+
+* :class:`MLPGenerator` / :class:`MLPDiscriminator`: small fully connected networks for the toy
+  targets of lessons 1-3 (any data dimension).
+* :class:`DCGANGenerator` / :class:`DCGANDiscriminator`: deep convolutional GAN (Radford, Metz &
+  Chintala 2015, *Unsupervised Representation Learning with Deep Convolutional GANs*,
+  arXiv:1511.06434) for images of size 8, 16, 28, 32, 64, ... and any number of channels.
+
+Discriminators return *logits* (one real number per sample, shape ``(B,)``); :math:`D(x) =
+\sigma(\text{logit})`. The losses in :mod:`gan_lessons.losses` take logits.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = [
+    "MLPGenerator",
+    "MLPDiscriminator",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+    "dcgan_init_",
+    "base_size",
+]
+
+
+def _positive_int(name, v, minimum=1):
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    return v
+
+
+def _mlp(d_in, d_out, hidden, depth, act):
+    layers, width = [], d_in
+    for _ in range(depth):
+        layers += [nn.Linear(width, hidden), act()]
+        width = hidden
+    layers.append(nn.Linear(width, d_out))
+    return nn.Sequential(*layers)
+
+
+_ACTS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh}
+
+
+class MLPGenerator(nn.Module):
+    r"""G: noise :math:`z \in \mathbb{R}^{z\_dim}` to a sample :math:`x \in \mathbb{R}^{data\_dim}`.
+
+    ``depth`` hidden layers of width ``hidden``, then a linear output (no squashing: toy data
+    live on the whole real line). Optional ``shift``/``scale`` map the network's output from a
+    standardised space back to data units: :math:`G(z) = \text{shift} + \text{scale}\cdot f(z)`.
+    """
+
+    def __init__(self, z_dim=1, data_dim=1, hidden=64, depth=2, activation="relu", shift=0.0, scale=1.0):
+        super().__init__()
+        self.z_dim = _positive_int("z_dim", z_dim)
+        self.data_dim = _positive_int("data_dim", data_dim)
+        _positive_int("hidden", hidden)
+        _positive_int("depth", depth, minimum=0)
+        if activation not in _ACTS:
+            raise ValueError(f"activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        self.net = _mlp(z_dim, data_dim, hidden, depth, _ACTS[activation])
+        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
+
+    def forward(self, z):  # (B, z_dim) -> (B, data_dim)
+        return self.shift + self.scale * self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    r"""D: a sample to one logit; :math:`D(x) = \sigma(\text{logit})`.
+
+    Inputs are first standardised with fixed ``shift``/``scale`` (the real data's mean and std),
+    so one architecture works for data at any location and scale.
+    """
+
+    def __init__(self, data_dim=1, hidden=64, depth=2, activation="leaky_relu", shift=0.0, scale=1.0):
+        super().__init__()
+        self.data_dim = _positive_int("data_dim", data_dim)
+        _positive_int("hidden", hidden)
+        _positive_int("depth", depth, minimum=0)
+        if activation not in _ACTS:
+            raise ValueError(f"activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        self.net = _mlp(data_dim, 1, hidden, depth, _ACTS[activation])
+        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
+
+    def forward(self, x):  # (B, data_dim) -> (B,)
+        return self.net((x - self.shift) / self.scale).squeeze(-1)
+
+
+def base_size(image_size):
+    """The small square (3..7 pixels) a DCGAN starts from: halve ``image_size`` while it is even and > 7.
+
+    8 -> 4, 16 -> 4, 28 -> 7, 32 -> 4, 64 -> 4. Returns ``(base, number_of_doublings)``.
+    """
+    _positive_int("image_size", image_size, minimum=8)
+    s, n = image_size, 0
+    while s > 7 and s % 2 == 0:
+        s, n = s // 2, n + 1
+    if s > 7 or s < 3:
+        raise ValueError(
+            f"image_size must be a small number (3..7) times a power of two, e.g. 8, 16, 28, 32, 64; got {image_size}"
+        )
+    return s, n
+
+
+def dcgan_init_(module):
+    """Radford et al. (2015), Sec. 4: all weights from N(0, 0.02); batch-norm scale from N(1, 0.02), bias 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+class DCGANGenerator(nn.Module):
+    r"""DCGAN generator (Radford et al. 2015, Fig. 1): project-and-reshape, then fractionally strided convs.
+
+    Guidelines followed: no pooling and no fully connected hidden layers; transposed convolutions
+    double the resolution; batch norm and ReLU in every hidden layer; tanh output in [-1, 1].
+    For ``image_size = base * 2**n`` (see :func:`base_size`) the widths are ``width * 2**(n-1)``
+    at ``base x base`` halving each time the image doubles.
+
+    Parameters
+    ----------
+    nz : int
+        Noise dimension; ``forward`` takes ``(B, nz)``.
+    image_size : int
+        Output height = width (8, 16, 28, 32, 64, ...).
+    channels : int
+        1 for grayscale, 3 for RGB.
+    width : int
+        Channels of the last hidden layer (``ngf`` in pytorch/examples).
+    """
+
+    def __init__(self, nz=32, image_size=16, channels=1, width=64):
+        super().__init__()
+        self.nz = self.z_dim = _positive_int("nz", nz)
+        self.image_size = image_size
+        self.channels = _positive_int("channels", channels)
+        _positive_int("width", width)
+        base, n = base_size(image_size)
+        c = width * 2 ** (n - 1)
+        layers = [  # (B, nz, 1, 1) -> (B, c, base, base)
+            nn.ConvTranspose2d(nz, c, base, 1, 0, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(True),
+        ]
+        for _ in range(n - 1):  # (B, c, s, s) -> (B, c/2, 2s, 2s)
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]  # -> (B, channels, H, W) in [-1, 1]
+        self.net = nn.Sequential(*layers)
+        dcgan_init_(self)
+
+    def forward(self, z):  # (B, nz) -> (B, C, H, W)
+        return self.net(z.view(z.shape[0], self.nz, 1, 1))
+
+
+class DCGANDiscriminator(nn.Module):
+    r"""DCGAN discriminator (Radford et al. 2015): strided convolutions, LeakyReLU(0.2), one logit.
+
+    Mirror image of :class:`DCGANGenerator`: each strided conv halves the resolution down to
+    ``base x base``, then one ``base x base`` convolution gives the logit. Batch norm on every
+    hidden layer but the first (as in the paper); ``spectral_norm=True`` replaces batch norm by
+    spectral normalisation of every weight (Miyato et al. 2018, arXiv:1802.05957).
+    """
+
+    def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False):
+        super().__init__()
+        self.image_size = image_size
+        _positive_int("channels", channels)
+        _positive_int("width", width)
+        base, n = base_size(image_size)
+
+        def conv(*args, **kw):  # N(0, 0.02) init first, then (optionally) spectral normalisation
+            layer = dcgan_init_(nn.Conv2d(*args, **kw))
+            return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
+
+        c = width
+        layers = [conv(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]  # (B, C, H, W) -> (B, c, H/2, W/2)
+        for _ in range(n - 1):  # (B, c, s, s) -> (B, 2c, s/2, s/2)
+            layers.append(conv(c, 2 * c, 4, 2, 1, bias=spectral_norm))
+            if not spectral_norm:
+                layers.append(dcgan_init_(nn.BatchNorm2d(2 * c)))
+            layers.append(nn.LeakyReLU(0.2, True))
+            c *= 2
+        layers.append(conv(c, 1, base, 1, 0))  # (B, c, base, base) -> (B, 1, 1, 1)
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):  # (B, C, H, W) -> (B,)
+        if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
+            raise ValueError(f"x must have shape (B, C, {self.image_size}, {self.image_size}), got {tuple(x.shape)}")
+        return self.net(x).view(-1)

@@ -1,0 +1,184 @@
+r"""The value function of a GAN and what it measures (lesson 1).
+
+Goodfellow et al. (2014), *Generative Adversarial Nets*, arXiv:1406.2661, define the game
+
+.. math::
+
+    \min_G \max_D V(D, G) = \mathbb{E}_{x \sim p_{data}}[\log D(x)]
+                          + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))]        \quad (Eq. 1)
+
+Writing the second expectation over the generator's distribution :math:`p_g`, everything here
+works on densities sampled on a *uniform grid* with spacing ``dx``, so integrals become sums
+(a Riemann sum is accurate to many digits for smooth densities on a fine grid).
+
+Every function accepts numpy arrays or torch tensors and answers in the same kind. They are
+numerically safe where a density is 0 or ``D`` is exactly 0 or 1: terms weighted by a zero
+density contribute exactly 0 (the convention :math:`0 \log 0 = 0`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["optimal_discriminator", "value_function", "js_divergence", "kl_divergence", "LOG4"]
+
+LOG4 = math.log(4.0)  # C(G) at its global minimum is -log 4 (Thm. 1)
+
+
+def _as_pair(name_a, a, name_b, b):
+    """Validate two same-shaped, finite, non-negative arrays; return them as float64 numpy + a flag."""
+    is_torch = isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor)
+    out = []
+    for name, v in ((name_a, a), (name_b, b)):
+        if isinstance(v, torch.Tensor):
+            v = v.detach().cpu().double().numpy()
+        elif isinstance(v, (np.ndarray, list, tuple, float, int)):
+            v = np.asarray(v, dtype=np.float64)
+        else:
+            raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(v).__name__}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        out.append(v)
+    if out[0].shape != out[1].shape:
+        raise ValueError(f"{name_a} and {name_b} must have the same shape, got {out[0].shape} and {out[1].shape}")
+    return out[0], out[1], is_torch
+
+
+def _check_density(name, p):
+    if np.any(p < 0):
+        raise ValueError(f"{name} must be a density (non-negative), found min {p.min():.3g}")
+
+
+def _check_dx(dx):
+    if isinstance(dx, bool) or not isinstance(dx, (int, float, np.floating, np.integer)):
+        raise TypeError(f"dx must be a positive number, got {type(dx).__name__}")
+    if not (dx > 0 and math.isfinite(dx)):
+        raise ValueError(f"dx must be a positive number, got {dx}")
+    return float(dx)
+
+
+def _out(value, like_torch):
+    if like_torch:
+        return torch.as_tensor(value, dtype=torch.float64)
+    return value if np.ndim(value) else float(value)
+
+
+def _xlogy(x, y):
+    """x * log(y) with 0 * log(anything) = 0, the convention that makes V finite where p = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
+
+
+def optimal_discriminator(p_data, p_g):
+    r"""The best discriminator for a fixed generator (Goodfellow et al. 2014, Prop. 1).
+
+    .. math:: D^*_G(x) = \frac{p_{data}(x)}{p_{data}(x) + p_g(x)}
+
+    Pointwise, :math:`a \log y + b \log(1-y)` is maximised at :math:`y = a / (a + b)`.
+    Where both densities are 0 the value of D does not matter (it is weighted by 0 in V);
+    we return 1/2 there, the "cannot tell" answer.
+
+    Parameters
+    ----------
+    p_data, p_g : array or tensor
+        Densities evaluated at the same points.
+
+    Returns
+    -------
+    array or tensor
+        :math:`D^*(x)` in [0, 1], same shape (a float64 tensor if either input was a tensor).
+    """
+    a, b, is_torch = _as_pair("p_data", p_data, "p_g", p_g)
+    _check_density("p_data", a)
+    _check_density("p_g", b)
+    s = a + b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(s > 0, a / np.where(s > 0, s, 1.0), 0.5)
+    return _out(d, is_torch)
+
+
+def value_function(d, p_data, p_g, dx):
+    r"""V(D, G) by quadrature on a uniform grid (Goodfellow et al. 2014, Eq. 1).
+
+    .. math:: V(D, G) = \int p_{data}(x) \log D(x) \,dx + \int p_g(x) \log(1 - D(x)) \,dx
+
+    Terms weighted by a zero density contribute 0. ``D`` is clipped to
+    :math:`[\epsilon, 1-\epsilon]` with :math:`\epsilon = 2^{-52}` before the logs, so ``D`` may be
+    exactly 0 or 1 (as :math:`D^*` is, after rounding, far in the tails) and V stays finite: a
+    region where D is certain *and wrong* costs about :math:`\log\epsilon \approx -36` per unit
+    of probability mass instead of :math:`-\infty`.
+
+    Parameters
+    ----------
+    d : array or tensor
+        Discriminator output D(x) in [0, 1] on the grid.
+    p_data, p_g : array or tensor
+        Densities on the same grid.
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    float (or 0-d float64 tensor)
+        V(D, G); for :math:`D = D^*` it equals :math:`-\log 4 + 2\,JSD(p_{data}\|p_g)` (Thm. 1).
+    """
+    dx = _check_dx(dx)
+    a, b, is_torch = _as_pair("p_data", p_data, "p_g", p_g)
+    _check_density("p_data", a)
+    _check_density("p_g", b)
+    dd, _, t2 = _as_pair("d", d, "p_data", a)
+    if np.any((dd < 0) | (dd > 1)):
+        raise ValueError("d must be a probability: every value in [0, 1]")
+    eps = np.finfo(np.float64).eps
+    dd = np.clip(dd, eps, 1.0 - eps)
+    v = (_xlogy(a, dd).sum() + _xlogy(b, 1.0 - dd).sum()) * dx
+    return _out(v, is_torch or t2)
+
+
+def kl_divergence(p, q, dx):
+    r"""Kullback–Leibler divergence :math:`KL(p\|q) = \int p \log(p/q)\,dx` on a uniform grid.
+
+    Infinite where ``p > 0`` but ``q = 0``. Inputs as in :func:`js_divergence`.
+    """
+    dx = _check_dx(dx)
+    a, b, is_torch = _as_pair("p", p, "q", q)
+    _check_density("p", a)
+    _check_density("q", b)
+    if np.any((a > 0) & (b == 0)):
+        return _out(math.inf, is_torch)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(a > 0, a / np.where(b > 0, b, 1.0), 1.0)
+    return _out(float(_xlogy(a, ratio).sum() * dx), is_torch)
+
+
+def js_divergence(p, q, dx):
+    r"""Jensen–Shannon divergence on a uniform grid, in nats.
+
+    .. math:: JSD(p\|q) = \tfrac12 KL\!\left(p \,\middle\|\, \tfrac{p+q}{2}\right)
+                        + \tfrac12 KL\!\left(q \,\middle\|\, \tfrac{p+q}{2}\right)
+
+    Always finite, symmetric, and :math:`0 \le JSD \le \log 2`, with 0 exactly when p = q and
+    :math:`\log 2` when their supports do not overlap. Goodfellow et al. (2014, Thm. 1) show
+    :math:`C(G) = \max_D V(D, G) = -\log 4 + 2\,JSD(p_{data}\|p_g)`.
+
+    Parameters
+    ----------
+    p, q : array or tensor
+        Densities on the same uniform grid (each should integrate to about 1).
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    float (or 0-d float64 tensor)
+    """
+    dx = _check_dx(dx)
+    a, b, is_torch = _as_pair("p", p, "q", q)
+    _check_density("p", a)
+    _check_density("q", b)
+    m = 0.5 * (a + b)
+    js = 0.5 * kl_divergence(a, m, dx) + 0.5 * kl_divergence(b, m, dx)
+    return _out(js, is_torch)
