@@ -1,12 +1,7 @@
-"""Shared test settings: fast mode, one thread, no network."""
+"""Shared unit-test settings: one torch thread, no network (fast mode is set in the root conftest.py)."""
 
-import os
-
-os.environ.setdefault("GAN_LESSONS_FAST", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
 torch.set_num_threads(1)  # tiny models: threads only add overhead, and CI has 2 cores
 
