@@ -1,7 +1,10 @@
 """Shared unit-test settings: one torch thread, no network (fast mode is set in the root conftest.py)."""
 
+import matplotlib
 import pytest
 import torch
+
+matplotlib.use("Agg")  # headless pictures in this process (not via MPLBACKEND: kernels must keep inline plots)
 
 torch.set_num_threads(1)  # tiny models: threads only add overhead, and CI has 2 cores
 
