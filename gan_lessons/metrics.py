@@ -101,3 +101,5 @@ def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
         "hq_share": float(hq.mean()),
         "counts": counts.tolist(),
     }
+
+# ---------------------------------------------------------------- lesson 4: digit-FID and the digit classifier
