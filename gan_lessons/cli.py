@@ -163,11 +163,12 @@ def _train(args):
         else:
             cfg = DCGANConfig(**given, **({"epochs": args.epochs} if args.epochs else {}))
         done = 0
-    if args.recipe == "toy" and cfg.steps <= done:
-        raise CLIError(f"the checkpoint already has {done} steps; ask for more with --steps")
+    if args.resume is not None:
+        wanted = cfg.steps if args.recipe == "toy" else cfg.epochs * (state.get("steps_per_epoch") or 1)
+        if wanted <= done:
+            more = "--steps" if args.recipe == "toy" else "--epochs"
+            raise CLIError(f"the checkpoint already has {done} steps; ask for a larger total with {more}")
     r = run(cfg, resume=args.resume, out=out, progress=sys.stderr.isatty())
-    if args.recipe == "dcgan" and r.step <= done:
-        raise CLIError(f"the checkpoint already has {done} steps; ask for more epochs with --epochs")
     from .recipes import summarise
 
     figures = {k: v for k, v in summarise(r).items() if k not in ("config", "kind")}

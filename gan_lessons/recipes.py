@@ -227,6 +227,7 @@ def save_run(r, out):
         rng=r.generator.get_state(),
         history=r.history.state_dict(),
         channels=int(r.images.shape[1]) if r.images is not None else None,
+        steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,
     )
     (out / "summary.json").write_text(json.dumps(summarise(r), indent=2) + "\n")
     return ckpt

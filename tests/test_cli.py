@@ -73,6 +73,12 @@ def test_train_dcgan_tiny_and_sample(tmp_path, monkeypatch):
     x = np.load(tmp_path / "x.npy")
     assert x.shape[:2] == (5, 1) and x.shape[2] == x.shape[3] and x.dtype == np.float32
     assert x.min() >= -1 and x.max() <= 1
+    before = (tmp_path / "run" / "checkpoint.pt").read_bytes()
+    rc, _, err = cli(
+        "train", "dcgan", "--epochs", 1, "--resume", tmp_path / "run" / "checkpoint.pt", "--out", tmp_path / "run"
+    )
+    assert_one_line_error(rc, err, "already has", "--epochs")
+    assert (tmp_path / "run" / "checkpoint.pt").read_bytes() == before
 
 
 @pytest.mark.parametrize(
