@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 import tempfile
 from dataclasses import replace
@@ -94,6 +95,13 @@ def build_parser():
     toy.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
     toy.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
     toy.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
+    toy.add_argument(
+        "--checkpoint-every",
+        type=_count("--checkpoint-every"),
+        default=500,
+        metavar="N",
+        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
+    )
 
     dc = tsub.add_parser("dcgan", help="the image DCGAN of lesson 4")
     dc.add_argument(
@@ -112,6 +120,13 @@ def build_parser():
     dc.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
     dc.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
     dc.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
+    dc.add_argument(
+        "--checkpoint-every",
+        type=_count("--checkpoint-every"),
+        default=500,
+        metavar="N",
+        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
+    )
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
     s.add_argument("checkpoint", metavar="CKPT", help="a checkpoint.pt written by 'train'")
@@ -141,7 +156,7 @@ def _writable_dir(out):
 def _train(args):
     from .config import DCGANConfig, config_from_dict, toy_config
     from .recipes import run
-    from .training import load_checkpoint
+    from .training import StopTraining, load_checkpoint
 
     out = _writable_dir(args.out)
     given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed") and v is not None}
@@ -168,7 +183,36 @@ def _train(args):
         if wanted <= done:
             more = "--steps" if args.recipe == "toy" else "--epochs"
             raise CLIError(f"the checkpoint already has {done} steps; ask for a larger total with {more}")
-    r = run(cfg, resume=args.resume, out=out, progress=sys.stderr.isatty())
+    interrupted = []
+
+    def on_ctrl_c(signum, frame):  # first Ctrl-C: finish this step, save, stop; second: abort at once
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(True)
+
+    def stop_if_asked(info):
+        if interrupted:
+            raise StopTraining
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        r = run(
+            cfg,
+            resume=args.resume,
+            out=out,
+            progress=sys.stderr.isatty(),
+            callbacks=[stop_if_asked],
+            checkpoint_every=args.checkpoint_every,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        print(
+            f"gan_lessons: interrupted at step {r.step}; saved {out / 'checkpoint.pt'}; "
+            f"continue with --resume {out / 'checkpoint.pt'}",
+            file=sys.stderr,
+        )
+        return 130
     from .recipes import summarise
 
     figures = {k: v for k, v in summarise(r).items() if k not in ("config", "kind")}

@@ -56,7 +56,14 @@ class ToyConfig:
     beta2: float = 0.999  # Adam beta2
     g_loss: str = "nonsaturating"  # nonsaturating (-log D(G(z))) | saturating (log(1 - D(G(z))))
     ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
+    lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
     seed: int = 0  # seed of every random draw of the run
+    # ---- lesson 3: cures for mode collapse, all off by default
+    pack: int = 1  # PacGAN: D judges packs of this many samples (batch_size must be a multiple); 1 = off
+    spectral_norm: bool = False  # spectral normalisation of D's weights (Miyato et al. 2018)
+    wgan_gp: float = 0.0  # WGAN-GP: 0 = off (GAN loss); > 0 = critic loss + this weight x gradient penalty (10)
+    unroll: int = 0  # unrolled GAN: D steps each G step looks ahead (Metz et al. 2016); 0 = off
+    unroll_lr: float = 1e-3  # step size of the look-ahead D steps
 
     def __post_init__(self):
         _check(
@@ -67,6 +74,22 @@ class ToyConfig:
         )
         if isinstance(self.mean, bool) or not isinstance(self.mean, (int, float)) or not math.isfinite(self.mean):
             raise ValueError(f"mean must be a finite number, got {self.mean!r}")
+        _check_lesson3(self)
+
+
+def _check_lesson3(cfg):
+    _check(cfg, ints=("pack",), positive=("unroll_lr",))
+    if cfg.batch_size % cfg.pack:
+        raise ValueError(f"batch_size ({cfg.batch_size}) must be a multiple of pack ({cfg.pack})")
+    if not isinstance(cfg.spectral_norm, bool):
+        raise TypeError(f"spectral_norm must be a bool, got {type(cfg.spectral_norm).__name__}")
+    w = cfg.wgan_gp
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+        raise ValueError(f"wgan_gp must be a number >= 0 (0 = off), got {w!r}")
+    if isinstance(cfg.unroll, bool) or not isinstance(cfg.unroll, int) or cfg.unroll < 0:
+        raise ValueError(f"unroll must be an int >= 0 (0 = off), got {cfg.unroll!r}")
+    if w and cfg.unroll:
+        raise ValueError("wgan_gp and unroll cannot be combined (unrolling uses the GAN loss)")
 
 
 # Per-target defaults of the toy recipe; everything not listed comes from ToyConfig.
@@ -105,6 +128,7 @@ class DCGANConfig:
     beta2: float = 0.999  # Adam beta2
     g_loss: str = "nonsaturating"  # generator loss
     ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
+    lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
     seed: int = 0  # seed of every random draw of the run
 
     def __post_init__(self):

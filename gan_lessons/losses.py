@@ -23,6 +23,9 @@ __all__ = [
     "generator_loss_nonsaturating",
     "generator_loss",
     "GENERATOR_LOSSES",
+    "critic_loss",
+    "generator_loss_wasserstein",
+    "gradient_penalty",
 ]
 
 
@@ -85,14 +88,72 @@ def generator_loss_nonsaturating(fake_logits):
     return F.softplus(-fake_logits).mean()
 
 
+# ---- lesson 3: the Wasserstein loss with gradient penalty (WGAN-GP)
+
+
+def critic_loss(real_scores, fake_scores):
+    r"""The WGAN critic's loss (Arjovsky et al. 2017, arXiv:1701.07875, Eq. 3): minus the Wasserstein estimate.
+
+    .. math:: L_C = \frac1m \sum_i f(G(z_i)) - \frac1m \sum_i f(x_i)
+
+    The critic :math:`f` outputs an unbounded *score* (no sigmoid). Minimising :math:`L_C` over
+    1-Lipschitz critics estimates :math:`-W_1(p_{data}, p_g)`; the Lipschitz constraint is
+    enforced softly by :func:`gradient_penalty`.
+    """
+    _check_logits("real_scores", real_scores)
+    _check_logits("fake_scores", fake_scores)
+    return fake_scores.mean() - real_scores.mean()
+
+
+def generator_loss_wasserstein(fake_scores):
+    r"""The WGAN generator loss: :math:`L_G = -\frac1m \sum_i f(G(z_i))` (Arjovsky et al. 2017).
+
+    Its gradient with respect to each score is the constant :math:`-1/m`: it never saturates.
+    """
+    _check_logits("fake_scores", fake_scores)
+    return -fake_scores.mean()
+
+
+def gradient_penalty(D, real, fake, generator=None):
+    r"""The WGAN-GP penalty (Gulrajani et al. 2017, arXiv:1704.00028, Eq. 3).
+
+    .. math:: GP = \mathbb{E}_{\hat x}\big[(\lVert \nabla_{\hat x} f(\hat x) \rVert_2 - 1)^2\big],
+              \qquad \hat x = \epsilon x + (1 - \epsilon) G(z),\ \epsilon \sim U[0, 1]
+
+    on random points between real and fake samples. Unlike the other losses it needs the critic
+    ``D`` itself (to differentiate it with respect to its input). A packed critic
+    (``D.pack = m``) gets one gradient norm per pack of ``m`` samples.
+
+    Parameters
+    ----------
+    D : callable
+        The critic, samples ``(B, ...)`` to scores ``(B / pack,)``.
+    real, fake : Tensor
+        Batches of the same shape.
+    generator : torch.Generator, optional
+        Source of the interpolation weights :math:`\epsilon`.
+    """
+    for name, t in (("real", real), ("fake", fake)):
+        _check_logits(name, t)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
+    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator).to(real.device)
+    x = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
+    scores = D(x)
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    norms = grad.reshape(scores.shape[0], -1).norm(dim=1)  # one norm per critic input (per pack)
+    return ((norms - 1) ** 2).mean()
+
+
 GENERATOR_LOSSES = {
     "nonsaturating": generator_loss_nonsaturating,
     "saturating": generator_loss_saturating,
+    "wasserstein": generator_loss_wasserstein,
 }
 
 
 def generator_loss(fake_logits, kind="nonsaturating"):
-    """Dispatch to :func:`generator_loss_nonsaturating` or :func:`generator_loss_saturating` by name."""
+    """Dispatch by name: ``"nonsaturating"``, ``"saturating"`` or ``"wasserstein"`` (see :data:`GENERATOR_LOSSES`)."""
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind must be one of {sorted(GENERATOR_LOSSES)}, got {kind!r}")
     return GENERATOR_LOSSES[kind](fake_logits)

@@ -74,21 +74,47 @@ class MLPDiscriminator(nn.Module):
 
     Inputs are first standardised with fixed ``shift``/``scale`` (the real data's mean and std),
     so one architecture works for data at any location and scale.
+
+    Two cures for mode collapse (lesson 3), both off by default:
+
+    * ``pack=m`` (PacGAN, Lin et al. 2018, arXiv:1712.04086): D judges ``m`` samples at once,
+      concatenated into one input of size ``m * data_dim``; a batch of ``B`` samples (``B`` a
+      multiple of ``m``) gives ``B / m`` logits. A collapsed generator's packs look alike, which
+      is easy to tell from packs of real data.
+    * ``spectral_norm=True`` (Miyato et al. 2018, arXiv:1802.05957): every weight matrix is
+      divided by its largest singular value, :math:`W / \sigma(W)`, and, its activations being
+      1-Lipschitz too, D is 1-Lipschitz in its (standardised) input: it cannot grow arbitrarily sharp.
     """
 
-    def __init__(self, data_dim=1, hidden=64, depth=2, activation="leaky_relu", shift=0.0, scale=1.0):
+    def __init__(
+        self, data_dim=1, hidden=64, depth=2, activation="leaky_relu", shift=0.0, scale=1.0, pack=1, spectral_norm=False
+    ):
         super().__init__()
         self.data_dim = _positive_int("data_dim", data_dim)
+        self.pack = _positive_int("pack", pack)
+        if not isinstance(spectral_norm, bool):
+            raise TypeError(f"spectral_norm must be a bool, got {type(spectral_norm).__name__}")
         _positive_int("hidden", hidden)
         _positive_int("depth", depth, minimum=0)
         if activation not in _ACTS:
             raise ValueError(f"activation must be one of {sorted(_ACTS)}, got {activation!r}")
-        self.net = _mlp(data_dim, 1, hidden, depth, _ACTS[activation])
+        self.net = _mlp(data_dim * pack, 1, hidden, depth, _ACTS[activation])
+        if spectral_norm:
+            for i, layer in enumerate(self.net):
+                if isinstance(layer, nn.Linear):
+                    self.net[i] = nn.utils.parametrizations.spectral_norm(layer)
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
 
-    def forward(self, x):  # (B, data_dim) -> (B,)
-        return self.net((x - self.shift) / self.scale).squeeze(-1)
+    def forward(self, x):  # (B, data_dim) -> (B / pack,)
+        x = (x - self.shift) / self.scale
+        if self.pack > 1:
+            if x.dim() != 2 or x.shape[0] % self.pack:
+                raise ValueError(
+                    f"x must have shape (B, data_dim) with B a multiple of pack={self.pack}, got {tuple(x.shape)}"
+                )
+            x = x.reshape(x.shape[0] // self.pack, self.pack * self.data_dim)  # (B / pack, pack * data_dim)
+        return self.net(x).squeeze(-1)
 
 
 def base_size(image_size):

@@ -80,7 +80,9 @@ def build_toy(cfg):
     target = toy_target(cfg.data, cfg.mean, cfg.std)
     mean, std = torch.tensor(target.mean), torch.tensor(target.std)
     G = MLPGenerator(cfg.z_dim, target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std)
-    D = MLPDiscriminator(target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std)
+    D = MLPDiscriminator(
+        target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std, pack=cfg.pack, spectral_norm=cfg.spectral_norm
+    )
     return target, G, D, _adam(G.parameters(), cfg.lr_g, cfg), _adam(D.parameters(), cfg.lr_d, cfg)
 
 
@@ -117,7 +119,9 @@ def _total_steps(cfg, images):
     return cfg.epochs * steps_per_epoch(len(images), cfg.batch_size)
 
 
-def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images=None, device="cpu"):
+def run(
+    cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images=None, device="cpu", checkpoint_every=0
+):
     """Train a recipe from scratch, or resume a checkpoint up to ``cfg``'s total steps/epochs.
 
     Parameters
@@ -128,13 +132,18 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
     resume : str or Path, optional
         A checkpoint written by an earlier run.
     out : str or Path, optional
-        Folder to write ``checkpoint.pt`` and ``summary.json`` into, once training succeeded.
+        Folder to write ``checkpoint.pt`` and ``summary.json`` into when training ends (also when a
+        callback stops it early with :class:`~gan_lessons.training.StopTraining`: the checkpoint
+        then resumes exactly). Nothing is written if training fails.
     callbacks : sequence of callables
         Passed to :func:`gan_lessons.training.train`.
     progress : bool
         Show a progress bar.
     images : Tensor, optional
         DCGAN runs: training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``.
+    checkpoint_every : int
+        With ``out``, also write the checkpoint every this many steps (0: only at the end), so a
+        crashed or killed run loses little and resumes exactly.
 
     Returns
     -------
@@ -182,6 +191,14 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
             )
 
     steps = _total_steps(cfg, images)
+    result = Run(cfg, G, D, opt_g, opt_d, generator, history, ema, target, images)
+    if out is not None and checkpoint_every:
+
+        def save_now(info):
+            if info.step % checkpoint_every == 0 and info.step < info.total:
+                save_run(result, out, summary=False)
+
+        callbacks = [*callbacks, save_now]
     bar = progress_bar(total=steps, initial=len(history)) if progress else None
     t0 = time.perf_counter()
     history = train(
@@ -193,25 +210,33 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
         steps,
         batch_size=cfg.batch_size,
         k=cfg.k,
-        g_loss=cfg.g_loss,
+        g_loss="wasserstein" if getattr(cfg, "wgan_gp", 0) else cfg.g_loss,
         generator=generator,
         device=device,
         start_step=len(history),
         history=history,
         callbacks=[*callbacks, *([bar] if bar else [])],
         ema=ema,
+        lr_decay=cfg.lr_decay,
+        **_lesson3_options(cfg),
     )
     seconds = time.perf_counter() - t0
     if bar:
         bar.close()
-    result = Run(cfg, G, D, opt_g, opt_d, generator, history, ema, target, images, seconds)
+    result.history, result.seconds = history, seconds
     if out is not None:
         save_run(result, out)
     return result
 
 
-def save_run(r, out):
-    """Write ``out/checkpoint.pt`` (atomically) and ``out/summary.json``; return the checkpoint path."""
+def _lesson3_options(cfg):  # the mode-collapse cures of lesson 3 that live in the training loop
+    if not isinstance(cfg, ToyConfig):
+        return {}
+    return {"wgan_gp": cfg.wgan_gp, "unroll": cfg.unroll, "unroll_lr": cfg.unroll_lr}
+
+
+def save_run(r, out, summary=True):
+    """Write ``out/checkpoint.pt`` (atomically) and, with ``summary``, ``out/summary.json``; return the checkpoint."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = save_checkpoint(
@@ -229,7 +254,8 @@ def save_run(r, out):
         channels=int(r.images.shape[1]) if r.images is not None else None,
         steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,
     )
-    (out / "summary.json").write_text(json.dumps(summarise(r), indent=2) + "\n")
+    if summary:
+        (out / "summary.json").write_text(json.dumps(summarise(r), indent=2) + "\n")
     return ckpt
 
 

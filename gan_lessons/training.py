@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .losses import discriminator_loss, generator_loss
+from .losses import critic_loss, discriminator_loss, generator_loss, gradient_penalty
 
 __all__ = [
     "seed_everything",
@@ -41,6 +41,8 @@ __all__ = [
     "sample_noise",
     "d_step",
     "g_step",
+    "unroll_d",
+    "linear_decay_",
     "train",
     "History",
     "StepInfo",
@@ -125,38 +127,98 @@ def sample_noise(G, n, generator=None, device="cpu"):
 # ---------------------------------------------------------------------------------- one step
 
 
-def d_step(G, D, opt_d, real, z):
+def d_step(G, D, opt_d, real, z, wgan_gp=0.0, generator=None):
     r"""One discriminator update: gradient ascent on V(D, G), i.e. descent on the discriminator loss.
 
     .. math:: \theta_D \leftarrow \theta_D + \eta \nabla_{\theta_D} \frac1m \sum_i
               \big[\log D(x_i) + \log(1 - D(G(z_i)))\big]
 
     G is held fixed (its output is detached). Returns ``(loss, mean D(x), mean D(G(z)))`` as floats.
+    With ``wgan_gp = λ > 0`` (lesson 3) D is a WGAN critic instead: it descends
+    :func:`~gan_lessons.losses.critic_loss` + λ :func:`~gan_lessons.losses.gradient_penalty`
+    (random interpolation weights drawn from ``generator``); the returned means are then
+    :math:`\sigma(\text{score})`, only a rough indication.
     """
     with torch.no_grad():
         fake = G(z)
     real_logits, fake_logits = D(real), D(fake)
-    loss = discriminator_loss(real_logits, fake_logits)
+    if wgan_gp:
+        loss = critic_loss(real_logits, fake_logits) + wgan_gp * gradient_penalty(D, real, fake, generator)
+    else:
+        loss = discriminator_loss(real_logits, fake_logits)
     opt_d.zero_grad(set_to_none=True)
     loss.backward()
     opt_d.step()
     return loss.item(), torch.sigmoid(real_logits).mean().item(), torch.sigmoid(fake_logits).mean().item()
 
 
-def g_step(G, D, opt_g, z, loss="nonsaturating"):
+def g_step(G, D, opt_g, z, loss="nonsaturating", d_params=None):
     r"""One generator update through the (fixed) discriminator.
 
     .. math:: \theta_G \leftarrow \theta_G - \eta \nabla_{\theta_G} L_G(D(G(z)))
 
     with :math:`L_G` the non-saturating :math:`-\log D(G(z))` (default) or the saturating
     :math:`\log(1 - D(G(z)))` loss. Only G's optimiser steps; D's gradients are discarded.
-    Returns the loss as a float.
+    Returns the loss as a float. ``d_params`` (lesson 3): judge with these parameters of D instead
+    of its own, e.g. the unrolled ones of :func:`unroll_d`.
     """
-    out = generator_loss(D(G(z)), loss)
+    fake = G(z)
+    logits = D(fake) if d_params is None else torch.func.functional_call(D, d_params, (fake,))
+    out = generator_loss(logits, loss)
     opt_g.zero_grad(set_to_none=True)
     out.backward()
     opt_g.step()
     return out.item()
+
+
+def unroll_d(G, D, reals, zs, lr):
+    r"""Unrolled GAN (Metz et al. 2016, arXiv:1611.02163, Eq. 5-8): D's parameters after K look-ahead steps.
+
+    .. math:: \theta_D^{k+1} = \theta_D^k - \eta \nabla_{\theta_D} L_D(\theta_D^k, \theta_G),
+              \qquad k = 0, \dots, K-1
+
+    K = ``len(reals)`` plain gradient steps of size ``lr`` on the discriminator loss, kept
+    *differentiable* with respect to G: a generator step through the returned parameters
+    (``g_step(..., d_params=...)``) sees how D would react to it, so moving all samples onto
+    the mode D currently likes stops paying. D itself is not changed.
+
+    Parameters
+    ----------
+    reals, zs : sequences of Tensor
+        One real batch and one noise batch per look-ahead step.
+    lr : float
+        Step size of the look-ahead steps.
+
+    Returns
+    -------
+    dict
+        Parameter name to tensor, for :func:`torch.func.functional_call`.
+    """
+    if len(reals) != len(zs) or not reals:
+        raise ValueError("reals and zs must be non-empty sequences of the same length (one batch per unrolled step)")
+    if not (isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0):
+        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    params = dict(D.named_parameters())
+    for real, z in zip(reals, zs, strict=True):
+        call = torch.func.functional_call
+        loss = discriminator_loss(call(D, params, (real,)), call(D, params, (G(z),)))
+        grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+        params = {name: p - lr * g for (name, p), g in zip(params.items(), grads, strict=True)}
+    return params
+
+
+def linear_decay_(optimizers, factor):
+    r"""Set every learning rate to ``factor`` times its initial value: :math:`\eta = f\,\eta_0`.
+
+    The initial value is remembered in each parameter group (``initial_lr``, saved with the
+    optimiser's state), so the schedule depends on the step alone and a resumed run follows it
+    exactly. Shrinking the step size to zero stops the players from circling the equilibrium
+    (lessons 2 and 3).
+    """
+    for opt in optimizers:
+        for group in opt.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+            group["lr"] = group["initial_lr"] * factor
 
 
 class EMA:
@@ -241,8 +303,12 @@ def train(
     history=None,
     callbacks=(),
     ema=None,
+    wgan_gp=0.0,
+    unroll=0,
+    unroll_lr=1e-3,
+    lr_decay=False,
 ):
-    """Train G and D by Algorithm 1 of Goodfellow et al. (2014): ``k`` D steps, then one G step.
+    r"""Train G and D by Algorithm 1 of Goodfellow et al. (2014): ``k`` D steps, then one G step.
 
     Parameters
     ----------
@@ -258,7 +324,7 @@ def train(
         Samples per batch, real and fake alike.
     k : int
         Discriminator steps per generator step.
-    g_loss : {"nonsaturating", "saturating"}
+    g_loss : {"nonsaturating", "saturating", "wasserstein"}
         Generator loss.
     generator : torch.Generator, optional
         Source of all randomness (noise and batches); see :func:`seed_everything`.
@@ -271,6 +337,16 @@ def train(
         raise :class:`StopTraining` to end the run early.
     ema : EMA, optional
         Updated after every generator step.
+    wgan_gp : float
+        0 (default): the GAN loss. λ > 0: D is a WGAN critic with gradient penalty λ (see
+        :func:`d_step`); pass ``g_loss="wasserstein"`` with it.
+    unroll, unroll_lr : int, float
+        Unrolled GAN: each G step looks ``unroll`` D steps of size ``unroll_lr`` ahead
+        (:func:`unroll_d`); 0 (default) = off.
+
+    lr_decay : bool
+        Decay both learning rates linearly to 0 at the end of the run: step ``t`` uses
+        :math:`\eta_t = \eta_0 (1 - t / \text{steps})` (see :func:`linear_decay_`).
 
     Returns
     -------
@@ -281,7 +357,10 @@ def train(
     TrainingDiverged
         As soon as a loss is NaN or infinite.
     """
-    for name, v, lo in (("steps", steps, 0), ("batch_size", batch_size, 1), ("k", k, 1), ("start_step", start_step, 0)):
+    for name, v, lo in (
+        *(("steps", steps, 0), ("batch_size", batch_size, 1), ("k", k, 1), ("start_step", start_step, 0)),
+        ("unroll", unroll, 0),
+    ):
         if isinstance(v, bool) or not isinstance(v, int):
             raise TypeError(f"{name} must be an int, got {type(v).__name__}")
         if v < lo:
@@ -291,12 +370,19 @@ def train(
     D.train()
     try:
         for step in range(start_step, steps):
+            if lr_decay:
+                linear_decay_((opt_g, opt_d), 1.0 - step / steps)
             for _ in range(k):
                 real = sample_real(batch_size, generator).to(device)
                 z = sample_noise(G, batch_size, generator, device)
-                loss_d, d_real, d_fake = d_step(G, D, opt_d, real, z)
+                loss_d, d_real, d_fake = d_step(G, D, opt_d, real, z, wgan_gp, generator)
             z = sample_noise(G, batch_size, generator, device)
-            loss_g = g_step(G, D, opt_g, z, g_loss)
+            d_params = None
+            if unroll:
+                reals = [sample_real(batch_size, generator).to(device) for _ in range(unroll)]
+                zs = [sample_noise(G, batch_size, generator, device) for _ in reals]
+                d_params = unroll_d(G, D, reals, zs, unroll_lr)
+            loss_g = g_step(G, D, opt_g, z, g_loss, d_params)
             if not (math.isfinite(loss_d) and math.isfinite(loss_g)):
                 raise TrainingDiverged(
                     f"training diverged at step {step + 1}: discriminator loss {loss_d}, generator loss {loss_g}; "

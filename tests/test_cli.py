@@ -51,6 +51,39 @@ def test_train_toy_sample_and_resume_bit_identical(tmp_path):
     np.testing.assert_array_equal(a, b)
 
 
+def test_ctrl_c_saves_and_resume_is_bit_identical(tmp_path):
+    import signal
+    import time
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = ["train", "toy", "--steps", 3000, "--seed", 5, "--checkpoint-every", 50]
+    p = subprocess.Popen(
+        [sys.executable, "-m", "gan_lessons", *map(str, args), "--out", str(tmp_path / "a")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    ckpt = tmp_path / "a" / "checkpoint.pt"
+    deadline = time.time() + 240
+    while not ckpt.exists() and p.poll() is None and time.time() < deadline:
+        time.sleep(0.05)  # training has started once the first periodic checkpoint exists
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    assert "interrupted at step" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    from gan_lessons.training import load_checkpoint
+
+    step = load_checkpoint(ckpt)["step"]
+    assert 50 <= step < 3000
+    rc, _, err = cli("train", "toy", "--resume", ckpt, "--out", tmp_path / "b")
+    assert rc == 0, err
+    assert cli(*args, "--out", tmp_path / "full")[0] == 0
+    for name in ("b", "full"):
+        assert cli("sample", tmp_path / name / "checkpoint.pt", "--n", 200, "--out", tmp_path / f"{name}.npy")[0] == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), np.load(tmp_path / "full.npy"))
+
+
 def test_train_toy_2d_and_sample_shape(tmp_path):
     assert main(["train", "toy", "--data", "ring8", "--steps", "5", "--out", str(tmp_path)]) == 0
     assert main(["sample", str(tmp_path / "checkpoint.pt"), "--n", "7", "--out", str(tmp_path / "s.npy")]) == 0

@@ -147,6 +147,60 @@ def test_exact_resume_toy(tmp_path):
     assert full.history.loss_d == resumed.history.loss_d
 
 
+def test_interrupted_run_resumes_bit_identical_with_lr_decay(tmp_path):
+    cfg = toy_config("gaussian", steps=60, lr_decay=True)
+    full = run(cfg)
+
+    def interrupt(info):  # what Ctrl-C does in the command line: stop after this step
+        if info.step == 23:
+            raise StopTraining
+
+    part = run(cfg, callbacks=[interrupt], out=tmp_path / "a")
+    assert part.step == 23 and load_checkpoint(tmp_path / "a" / "checkpoint.pt")["step"] == 23
+    resumed = run(resume=tmp_path / "a" / "checkpoint.pt")
+    assert resumed.step == 60
+    np.testing.assert_array_equal(full.sample(500, seed=7), resumed.sample(500, seed=7))
+    assert full.history.loss_g == resumed.history.loss_g
+
+
+def test_periodic_checkpoints_resume_exactly(tmp_path):
+    cfg = toy_config("gaussian", steps=40, lr_decay=True)
+    full = run(cfg)
+    saved = []
+
+    def crash(info):  # the machine dies at step 33, after the step-30 checkpoint
+        if info.step == 33:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cfg, out=tmp_path, checkpoint_every=10, callbacks=[crash])
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 30
+    assert not (tmp_path / "summary.json").exists()  # periodic saves write only the checkpoint
+    resumed = run(resume=tmp_path / "checkpoint.pt")
+    np.testing.assert_array_equal(full.sample(300, seed=1), resumed.sample(300, seed=1))
+
+
+def test_linear_decay_schedule():
+    from gan_lessons.training import linear_decay_
+
+    G, D, opt_g, opt_d = small_pair()
+    seen = []
+    train(
+        G,
+        D,
+        opt_g,
+        opt_d,
+        gaussian().sample,
+        steps=4,
+        batch_size=8,
+        lr_decay=True,
+        callbacks=[lambda info: seen.append(opt_g.param_groups[0]["lr"])],
+    )
+    assert seen == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+    linear_decay_([opt_d], 0.5)
+    assert opt_d.param_groups[0]["lr"] == pytest.approx(0.5e-3)  # of the initial value, not the current one
+
+
 def test_exact_resume_dcgan(tmp_path):
     images = torch.rand(40, 1, 8, 8) * 2 - 1
     cfg = DCGANConfig(data="digits", image_size=8, nz=4, g_width=4, d_width=4, batch_size=8, epochs=3)
