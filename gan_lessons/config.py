@@ -96,8 +96,10 @@ def _check_lesson3(cfg):
 _TOY_DEFAULTS = {
     "gaussian": {},
     "mixture": {},
-    "ring8": {"z_dim": 2, "hidden": 128},
-    "grid25": {"z_dim": 2, "hidden": 128},
+    # lesson 3: 2x128 MLPs, 2-D noise, 10k steps; the linear lr decay makes the modes sharp (>= 90% within 3 sigma)
+    "ring8": {"z_dim": 2, "hidden": 128, "steps": 10_000, "lr_decay": True},
+    # grid25 needs more: D judges pairs of samples (PacGAN2), which keeps all 25 modes
+    "grid25": {"z_dim": 2, "hidden": 128, "steps": 10_000, "lr_decay": True, "pack": 2},
 }
 
 
