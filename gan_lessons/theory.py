@@ -23,7 +23,15 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["optimal_discriminator", "value_function", "js_divergence", "kl_divergence", "LOG4"]
+__all__ = [
+    "optimal_discriminator",
+    "value_function",
+    "js_divergence",
+    "kl_divergence",
+    "generator_criterion",
+    "value_function_mc",
+    "LOG4",
+]
 
 LOG4 = math.log(4.0)  # C(G) at its global minimum is -log 4 (Thm. 1)
 
@@ -179,6 +187,75 @@ def js_divergence(p, q, dx):
     a, b, is_torch = _as_pair("p", p, "q", q)
     _check_density("p", a)
     _check_density("q", b)
-    m = 0.5 * (a + b)
-    js = 0.5 * kl_divergence(a, m, dx) + 0.5 * kl_divergence(b, m, dx)
-    return _out(js, is_torch)
+    # KL(p || m) written with the ratio 2p / (p + q), never forming m = (p + q) / 2 itself: halving a
+    # subnormal density underflows to 0 and would make KL(p || m) infinite where p > 0.
+    s = np.where(a + b > 0, a + b, 1.0)
+    js = 0.5 * (_xlogy(a, 2.0 * a / s).sum() + _xlogy(b, 2.0 * b / s).sum()) * dx
+    return _out(float(js), is_torch)
+
+
+def generator_criterion(p_data, p_g, dx):
+    r"""The generator's criterion :math:`C(G) = \max_D V(D, G) = V(D^*_G, G)` (Goodfellow et al. 2014, Eq. 4).
+
+    What the generator is left to minimise once the discriminator plays its best reply
+    (:func:`optimal_discriminator`). By Thm. 1,
+
+    .. math:: C(G) = -\log 4 + 2\,JSD(p_{data}\|p_g) \ \ge -\log 4,
+
+    with equality exactly when :math:`p_g = p_{data}`. (The identity needs both densities to
+    integrate to 1 on the grid: make the grid wide enough to hold their tails.)
+
+    Parameters
+    ----------
+    p_data, p_g : array or tensor
+        Densities on the same uniform grid.
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    float (or 0-d float64 tensor)
+    """
+    return value_function(optimal_discriminator(p_data, p_g), p_data, p_g, dx)
+
+
+def value_function_mc(d_real, d_fake):
+    r"""Monte-Carlo estimate of V(D, G) from the discriminator's outputs on samples (Eq. 1).
+
+    .. math:: \hat V = \frac1n \sum_{i=1}^n \log D(x_i) + \frac1m \sum_{j=1}^m \log\big(1 - D(G(z_j))\big),
+              \qquad x_i \sim p_{data},\ z_j \sim p_z
+
+    Unbiased for V, with a standard error shrinking like :math:`1/\sqrt{n}`. It is minus the
+    discriminator's loss (:func:`gan_lessons.losses.discriminator_loss`) written on probabilities
+    instead of logits. D is clipped to :math:`[\epsilon, 1-\epsilon]` as in :func:`value_function`.
+
+    Parameters
+    ----------
+    d_real : array or tensor, shape (n,)
+        :math:`D(x_i)` on real samples, in [0, 1].
+    d_fake : array or tensor, shape (m,)
+        :math:`D(G(z_j))` on generated samples, in [0, 1].
+
+    Returns
+    -------
+    (float, float)
+        The estimate and its standard error (each term's sample std / sqrt(size), combined).
+    """
+    terms = []
+    for name, d in (("d_real", d_real), ("d_fake", d_fake)):
+        if isinstance(d, torch.Tensor):
+            d = d.detach().cpu().double().numpy()
+        elif isinstance(d, (np.ndarray, list, tuple)):
+            d = np.asarray(d, dtype=np.float64)
+        else:
+            raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(d).__name__}")
+        d = d.ravel()
+        if d.size < 2:
+            raise ValueError(f"{name} needs at least 2 samples, got {d.size}")
+        if not np.all(np.isfinite(d)) or np.any((d < 0) | (d > 1)):
+            raise ValueError(f"{name} must hold probabilities: every value in [0, 1]")
+        terms.append(np.clip(d, np.finfo(np.float64).eps, 1.0 - np.finfo(np.float64).eps))
+    log_real, log_fake = np.log(terms[0]), np.log1p(-terms[1])
+    estimate = log_real.mean() + log_fake.mean()
+    se = math.sqrt(log_real.var(ddof=1) / log_real.size + log_fake.var(ddof=1) / log_fake.size)
+    return float(estimate), se
