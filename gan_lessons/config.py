@@ -57,6 +57,8 @@ class ToyConfig:
     g_loss: str = "nonsaturating"  # nonsaturating (-log D(G(z))) | saturating (log(1 - D(G(z))))
     ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
     lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
+    r1: float = 0.0  # weight of the R1 penalty on D's gradient at real data (Mescheder et al. 2018); 0 = off
+    g_activation: str = "relu"  # hidden activation of G: relu | leaky_relu | tanh (D uses leaky_relu)
     seed: int = 0  # seed of every random draw of the run
     # ---- lesson 3: cures for mode collapse, all off by default
     pack: int = 1  # PacGAN: D judges packs of this many samples (batch_size must be a multiple); 1 = off
@@ -66,11 +68,17 @@ class ToyConfig:
     unroll_lr: float = 1e-3  # step size of the look-ahead D steps
 
     def __post_init__(self):
+        if isinstance(self.r1, bool) or not isinstance(self.r1, (int, float)) or not self.r1 >= 0:
+            raise ValueError(f"r1 must be a number >= 0 (0 = off), got {self.r1!r}")
         _check(
             self,
             ints=("z_dim", "hidden", "depth", "steps", "batch_size", "k"),
             positive=("std", "lr_g", "lr_d"),
-            choices={"data": ("gaussian", "mixture", "ring8", "grid25"), "g_loss": ("nonsaturating", "saturating")},
+            choices={
+                "data": ("gaussian", "mixture", "ring8", "grid25"),
+                "g_loss": ("nonsaturating", "saturating"),
+                "g_activation": ("relu", "leaky_relu", "tanh"),
+            },
         )
         if isinstance(self.mean, bool) or not isinstance(self.mean, (int, float)) or not math.isfinite(self.mean):
             raise ValueError(f"mean must be a finite number, got {self.mean!r}")
@@ -94,8 +102,10 @@ def _check_lesson3(cfg):
 
 # Per-target defaults of the toy recipe; everything not listed comes from ToyConfig.
 _TOY_DEFAULTS = {
-    "gaussian": {},
-    "mixture": {},
+    # lesson 2: 2x32 LeakyReLU MLPs on standardised data, 3k steps, linear lr decay and an R1 penalty:
+    # KS 0.009-0.011 on seeds 0-2 where the plain loop wanders between 0.03 and 0.26
+    "gaussian": {"hidden": 32, "g_activation": "leaky_relu", "lr_decay": True, "r1": 1.0},
+    "mixture": {"hidden": 32, "g_activation": "leaky_relu", "lr_decay": True, "r1": 1.0},
     # lesson 3: 2x128 MLPs, 2-D noise, 10k steps; the linear lr decay makes the modes sharp (>= 90% within 3 sigma)
     "ring8": {"z_dim": 2, "hidden": 128, "steps": 10_000, "lr_decay": True},
     # grid25 needs more: D judges pairs of samples (PacGAN2), which keeps all 25 modes
@@ -121,6 +131,7 @@ class DCGANConfig:
     g_width: int = 64  # channels of G's last hidden layer (ngf); doubles towards the noise
     d_width: int = 64  # channels of D's first layer (ndf); doubles towards the logit
     spectral_norm: bool = False  # spectral normalisation in D instead of batch norm (Miyato et al. 2018)
+    full_res: bool = False  # a 3x3 stride-1 conv at full resolution: G's last layer, D's first (models.py)
     epochs: int = 20  # passes over the data (the run's total); an epoch is len(data) // batch_size steps
     batch_size: int = 64  # images per batch
     k: int = 1  # discriminator steps per generator step
@@ -142,6 +153,9 @@ class DCGANConfig:
         )
         if not isinstance(self.data, str) or not self.data:
             raise ValueError("data must be a dataset name or a folder path")
+        for name in ("spectral_norm", "full_res", "lr_decay"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a bool, got {type(getattr(self, name)).__name__}")
 
 
 def config_from_dict(d):

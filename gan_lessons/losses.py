@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "r1_penalty",
     "discriminator_loss",
     "generator_loss_saturating",
     "generator_loss_nonsaturating",
@@ -112,6 +113,28 @@ def generator_loss_wasserstein(fake_scores):
     """
     _check_logits("fake_scores", fake_scores)
     return -fake_scores.mean()
+
+
+def r1_penalty(D, real):
+    r"""The R1 penalty on the discriminator (Mescheder et al. 2018, arXiv:1801.04406, Eq. 9).
+
+    .. math:: R_1 = \tfrac12\, \mathbb{E}_{x \sim p_{data}}\big[\lVert \nabla_x \ell(x) \rVert^2\big]
+
+    with :math:`\ell` the discriminator's logit. Added to the discriminator loss with a weight
+    :math:`\gamma`, it keeps D from growing steep edges around the real data, which is what drives
+    the generator round and round the equilibrium; at the equilibrium (D constant) it is 0.
+
+    Parameters
+    ----------
+    D : callable
+        The discriminator, samples ``(B, ...)`` to logits.
+    real : Tensor
+        A batch of real samples.
+    """
+    _check_logits("real", real)
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return 0.5 * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()
 
 
 def gradient_penalty(D, real, fake, generator=None):

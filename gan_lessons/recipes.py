@@ -79,7 +79,7 @@ def build_toy(cfg):
     """
     target = toy_target(cfg.data, cfg.mean, cfg.std)
     mean, std = torch.tensor(target.mean), torch.tensor(target.std)
-    G = MLPGenerator(cfg.z_dim, target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std)
+    G = MLPGenerator(cfg.z_dim, target.dim, cfg.hidden, cfg.depth, cfg.g_activation, shift=mean, scale=std)
     D = MLPDiscriminator(
         target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std, pack=cfg.pack, spectral_norm=cfg.spectral_norm
     )
@@ -89,8 +89,8 @@ def build_toy(cfg):
 def build_dcgan(cfg, channels=None):
     """G, D and optimisers for a :class:`DCGANConfig` (``channels`` overrides the config's)."""
     c = channels or cfg.channels
-    G = DCGANGenerator(cfg.nz, cfg.image_size, c, cfg.g_width)
-    D = DCGANDiscriminator(cfg.image_size, c, cfg.d_width, spectral_norm=cfg.spectral_norm)
+    G = DCGANGenerator(cfg.nz, cfg.image_size, c, cfg.g_width, full_res=cfg.full_res)
+    D = DCGANDiscriminator(cfg.image_size, c, cfg.d_width, spectral_norm=cfg.spectral_norm, full_res=cfg.full_res)
     return G, D, _adam(G.parameters(), cfg.lr_g, cfg), _adam(D.parameters(), cfg.lr_d, cfg)
 
 
@@ -218,6 +218,7 @@ def run(
         callbacks=[*callbacks, *([bar] if bar else [])],
         ema=ema,
         lr_decay=cfg.lr_decay,
+        r1=getattr(cfg, "r1", 0.0),
         **_lesson3_options(cfg),
     )
     seconds = time.perf_counter() - t0

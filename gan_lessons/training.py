@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .losses import critic_loss, discriminator_loss, generator_loss, gradient_penalty
+from .losses import critic_loss, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
 
 __all__ = [
     "seed_everything",
@@ -127,7 +127,7 @@ def sample_noise(G, n, generator=None, device="cpu"):
 # ---------------------------------------------------------------------------------- one step
 
 
-def d_step(G, D, opt_d, real, z, wgan_gp=0.0, generator=None):
+def d_step(G, D, opt_d, real, z, wgan_gp=0.0, generator=None, r1=0.0):
     r"""One discriminator update: gradient ascent on V(D, G), i.e. descent on the discriminator loss.
 
     .. math:: \theta_D \leftarrow \theta_D + \eta \nabla_{\theta_D} \frac1m \sum_i
@@ -137,7 +137,8 @@ def d_step(G, D, opt_d, real, z, wgan_gp=0.0, generator=None):
     With ``wgan_gp = λ > 0`` (lesson 3) D is a WGAN critic instead: it descends
     :func:`~gan_lessons.losses.critic_loss` + λ :func:`~gan_lessons.losses.gradient_penalty`
     (random interpolation weights drawn from ``generator``); the returned means are then
-    :math:`\sigma(\text{score})`, only a rough indication.
+    :math:`\sigma(\text{score})`, only a rough indication. With ``r1 = γ > 0`` the loss gets
+    :math:`+\gamma\,R_1` (:func:`~gan_lessons.losses.r1_penalty`), which damps oscillation (lesson 2).
     """
     with torch.no_grad():
         fake = G(z)
@@ -146,6 +147,8 @@ def d_step(G, D, opt_d, real, z, wgan_gp=0.0, generator=None):
         loss = critic_loss(real_logits, fake_logits) + wgan_gp * gradient_penalty(D, real, fake, generator)
     else:
         loss = discriminator_loss(real_logits, fake_logits)
+    if r1:
+        loss = loss + r1 * r1_penalty(D, real)
     opt_d.zero_grad(set_to_none=True)
     loss.backward()
     opt_d.step()
@@ -307,6 +310,7 @@ def train(
     unroll=0,
     unroll_lr=1e-3,
     lr_decay=False,
+    r1=0.0,
 ):
     r"""Train G and D by Algorithm 1 of Goodfellow et al. (2014): ``k`` D steps, then one G step.
 
@@ -344,6 +348,8 @@ def train(
         Unrolled GAN: each G step looks ``unroll`` D steps of size ``unroll_lr`` ahead
         (:func:`unroll_d`); 0 (default) = off.
 
+    r1 : float
+        Weight γ of the R1 penalty on D (:func:`~gan_lessons.losses.r1_penalty`); 0 = off.
     lr_decay : bool
         Decay both learning rates linearly to 0 at the end of the run: step ``t`` uses
         :math:`\eta_t = \eta_0 (1 - t / \text{steps})` (see :func:`linear_decay_`).
@@ -375,7 +381,7 @@ def train(
             for _ in range(k):
                 real = sample_real(batch_size, generator).to(device)
                 z = sample_noise(G, batch_size, generator, device)
-                loss_d, d_real, d_fake = d_step(G, D, opt_d, real, z, wgan_gp, generator)
+                loss_d, d_real, d_fake = d_step(G, D, opt_d, real, z, wgan_gp, generator, r1)
             z = sample_noise(G, batch_size, generator, device)
             d_params = None
             if unroll:

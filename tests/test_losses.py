@@ -53,4 +53,19 @@ def test_bad_input():
     with pytest.raises(TypeError, match="real_logits"):
         discriminator_loss(torch.tensor([1]), torch.tensor([1.0]))
     with pytest.raises(ValueError, match="kind"):
-        generator_loss(torch.zeros(1), "wasserstein")
+        generator_loss(torch.zeros(1), "hinge")
+
+
+def test_r1_penalty_of_a_linear_discriminator():
+    from gan_lessons.losses import r1_penalty
+
+    D = torch.nn.Linear(3, 1)
+    with torch.no_grad():
+        D.weight.copy_(torch.tensor([[1.0, -2.0, 2.0]]))
+    # logit = w.x + b: the gradient is w everywhere, so R1 = |w|^2 / 2 = 4.5
+    assert r1_penalty(D, torch.randn(16, 3)).item() == pytest.approx(4.5)
+    # and it is differentiable in D's parameters (it must train D)
+    r1_penalty(D, torch.randn(4, 3)).backward()
+    assert torch.allclose(D.weight.grad, D.weight)
+    with pytest.raises(TypeError, match="real"):
+        r1_penalty(D, [1.0, 2.0, 3.0])
