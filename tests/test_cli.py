@@ -30,25 +30,28 @@ def assert_one_line_error(rc, err, *words):
         assert w in lines[0], lines[0]
 
 
-def test_train_toy_sample_and_resume_bit_identical(tmp_path):
-    rc, out, err = cli("train", "toy", "--steps", 40, "--seed", 3, "--out", tmp_path / "full")
+def test_train_toy_sample_and_resume_a_shorter_run(tmp_path):
+    rc, out, err = cli("train", "toy", "--steps", 40, "--seed", 3, "--out", tmp_path / "part")
     assert rc == 0, err
     assert "ks_distance_20k" in out
-    summary = json.loads((tmp_path / "full" / "summary.json").read_text())
+    summary = json.loads((tmp_path / "part" / "summary.json").read_text())
     assert summary["steps"] == 40 and summary["config"]["seed"] == 3
-    assert cli("train", "toy", "--steps", 15, "--seed", 3, "--out", tmp_path / "part")[0] == 0
-    rc, _, err = cli(
-        "train", "toy", "--steps", 40, "--resume", tmp_path / "part" / "checkpoint.pt", "--out", tmp_path / "resumed"
+    rc, out, err = cli(
+        "train", "toy", "--steps", 70, "--resume", tmp_path / "part" / "checkpoint.pt", "--out", tmp_path / "resumed"
     )
     assert rc == 0, err
-    for name in ("full", "resumed"):
-        rc, out, err = cli(
-            "sample", tmp_path / name / "checkpoint.pt", "--n", 300, "--seed", 1, "--out", tmp_path / f"{name}.npy"
-        )
-        assert rc == 0, err
-    a, b = np.load(tmp_path / "full.npy"), np.load(tmp_path / "resumed.npy")
-    assert a.dtype == np.float32 and a.shape == (300, 1)
-    np.testing.assert_array_equal(a, b)
+    assert "to step 70" in out
+    from gan_lessons.training import load_checkpoint
+
+    state = load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
+    assert state["step"] == 70 and len(state["history"]["loss_d"]) == 70
+    assert state["history"]["loss_d"][:40] == load_checkpoint(tmp_path / "part" / "checkpoint.pt")["history"]["loss_d"]
+    rc, out, err = cli(
+        "sample", tmp_path / "resumed" / "checkpoint.pt", "--n", 300, "--seed", 1, "--out", tmp_path / "x.npy"
+    )
+    assert rc == 0, err
+    x = np.load(tmp_path / "x.npy")
+    assert x.dtype == np.float32 and x.shape == (300, 1) and np.isfinite(x).all()
 
 
 def test_ctrl_c_saves_and_resume_is_bit_identical(tmp_path):
