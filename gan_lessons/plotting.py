@@ -392,6 +392,7 @@ _L3_COLORS = {
     "averaging": "tab:purple",
     "saturating": "tab:red",
     "nonsaturating": "tab:blue",
+    "saturating + Adam": "tab:orange",
 }
 
 

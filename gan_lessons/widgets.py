@@ -448,7 +448,8 @@ class ToyGANDashboard:
     def d_step(self, n=1):
         """``n`` discriminator updates on fresh real and fake batches (G held fixed); record a snapshot.
 
-        Returns the last batch's discriminator loss.
+        The plain update of Algorithm 1 (the recipe's extras, such as an R1 penalty, are left out, so that
+        many steps bring D close to lesson 1's optimal D*). Returns the last batch's discriminator loss.
         """
         from .training import d_step, sample_noise
 

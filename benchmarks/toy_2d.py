@@ -1,0 +1,144 @@
+"""Mode collapse on ring8 and grid25: the plain GAN and each cure of lesson 3, side by side.
+
+    .venv/bin/python benchmarks/toy_2d.py                 # everything: ~1 h on 2 free cores
+    .venv/bin/python benchmarks/toy_2d.py --methods plain,pack2 --data ring8 --seeds 0
+
+Every row trains with the package (``gan_lessons.recipes.run``) and is scored on 2,500 samples
+with ``gan_lessons.metrics.mode_coverage``: a sample is high quality (HQ) when it lies within 3σ
+of its nearest centre; a mode is covered when it holds at least one HQ sample. "plain" is the
+issue's reference GAN: G and D 2×128 MLPs (G ReLU, D LeakyReLU 0.2 as in the package), z 2,
+Adam 1e-3, β = (0.5, 0.999), batch 256, non-saturating loss, 10,000 steps. Each cure changes
+only what its row says. Published figures are printed next to ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import replace
+
+import torch
+
+from gan_lessons.config import ToyConfig, toy_config
+from gan_lessons.metrics import mode_coverage
+from gan_lessons.recipes import run
+
+PLAIN = {
+    "z_dim": 2,
+    "hidden": 128,
+    "depth": 2,
+    "steps": 10_000,
+    "batch_size": 256,
+    "k": 1,
+    "lr_g": 1e-3,
+    "lr_d": 1e-3,
+    "beta1": 0.5,
+    "beta2": 0.999,
+    "g_loss": "nonsaturating",
+}
+
+#: name -> (changes to the plain recipe, what it is)
+METHODS = {
+    "plain": ({}, "the reference GAN"),
+    "default": (None, "the course's default recipe, toy_config(data)"),
+    "pack2": ({"pack": 2}, "PacGAN, packs of 2 (Lin et al. 2018)"),
+    "pack4": ({"pack": 4}, "PacGAN, packs of 4"),
+    "spectral_norm": ({"spectral_norm": True}, "spectral norm in D (Miyato et al. 2018)"),
+    "unroll5": ({"unroll": 5, "unroll_lr": 1e-2, "steps": 5_000}, "unrolled GAN, 5 look-ahead steps, 5k G steps"),
+    "wgan_gp": (
+        {"wgan_gp": 10.0, "k": 5, "lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.5, "beta2": 0.9, "steps": 4_000},
+        "WGAN-GP λ=10, 5 critic steps, Adam 1e-4 (0.5, 0.9), 4k G steps",
+    ),
+}
+
+#: Published figures: (modes, HQ %) on the same benchmarks. FROM MEMORY (not re-checked against the
+#: papers while writing this): VEEGAN Table 1 (Srivastava et al. 2017, arXiv:1705.07761), whose
+#: Unrolled GAN row is their re-run of Metz et al. 2016 (the Unrolled GAN paper shows ring8 as a
+#: figure only); PacGAN Table 2 (Lin et al. 2018, arXiv:1712.04086), averages over 10 runs.
+PUBLISHED = [
+    ("GAN (VEEGAN paper)", {"ring8": (1.0, 99.3), "grid25": (3.3, 0.5)}),
+    ("ALI (VEEGAN paper)", {"ring8": (2.8, 0.13), "grid25": (15.8, 1.6)}),
+    ("Unrolled GAN (VEEGAN paper)", {"ring8": (7.6, 35.6), "grid25": (23.6, 16.0)}),
+    ("VEEGAN", {"ring8": (8.0, 52.9), "grid25": (24.6, 40.0)}),
+    ("GAN (PacGAN paper)", {"ring8": (6.3, 98.2), "grid25": (17.3, 94.8)}),
+    ("PacGAN2", {"ring8": (7.9, 95.6), "grid25": (23.8, 91.3)}),
+    ("PacGAN3", {"ring8": (7.8, 97.7), "grid25": (24.6, 94.2)}),
+    ("PacGAN4", {"ring8": (7.8, 95.9), "grid25": (24.8, 93.5)}),
+]
+
+
+def config(method, data, seed, steps_scale=1.0):
+    changes, _ = METHODS[method]
+    if changes is None:
+        cfg = toy_config(data, seed=seed)
+    else:
+        cfg = ToyConfig(data=data, seed=seed, **{**PLAIN, **changes})
+    return replace(cfg, steps=max(1, round(cfg.steps * steps_scale)))
+
+
+def measure(method, data, seed, steps_scale=1.0):
+    cfg = config(method, data, seed, steps_scale)
+    t0 = time.perf_counter()
+    r = run(cfg)
+    wall = time.perf_counter() - t0
+    m = mode_coverage(r.sample(2500, seed=12345), r.target)
+    return {
+        "method": method,
+        "data": data,
+        "seed": seed,
+        "steps": cfg.steps,
+        "modes": m["modes"],
+        "total": m["total_modes"],
+        "hq": 100 * m["hq_share"],
+        "wall": wall,
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated, from: " + ", ".join(METHODS))
+    ap.add_argument("--data", default="ring8,grid25")
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--steps-scale", type=float, default=1.0, help="multiply every row's steps (quick looks)")
+    a = ap.parse_args(argv)
+    methods = a.methods.split(",")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        ap.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+    torch.set_num_threads(a.threads)
+    datas, seeds = a.data.split(","), [int(s) for s in a.seeds.split(",")]
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; steps x{a.steps_scale}; "
+        "wall times include any contention from other processes"
+    )
+    head = f"{'method':15s} {'data':7s} {'seed':>4s} {'steps':>6s} {'modes':>7s} {'HQ %':>6s} {'wall s':>7s}"
+    print(head, flush=True)
+    rows = []
+    for data in datas:
+        for method in methods:
+            for seed in seeds:
+                r = measure(method, data, seed, a.steps_scale)
+                rows.append(r)
+                print(
+                    f"{method:15s} {data:7s} {seed:4d} {r['steps']:6d} {r['modes']:3d}/{r['total']:<3d} "
+                    f"{r['hq']:6.1f} {r['wall']:7.1f}",
+                    flush=True,
+                )
+    print("\nside by side (ours: one cell per seed, 'modes/HQ%'; published: mean modes/HQ%)")
+    print(f"{'':34s}" + "".join(f"{d:>24s}" for d in datas))
+    for method in methods:
+        cells = []
+        for data in datas:
+            rs = [r for r in rows if r["method"] == method and r["data"] == data]
+            cells.append("  ".join(f"{r['modes']}/{r['hq']:.0f}%" for r in rs))
+        print(f"{'ours: ' + method:34s}" + "".join(f"{c:>24s}" for c in cells))
+    for name, figs in PUBLISHED:
+        cells = [f"{figs[d][0]:g}/{figs[d][1]:g}%" if d in figs else "" for d in datas]
+        print(f"{'published*: ' + name:34s}" + "".join(f"{c:>24s}" for c in cells))
+    print("* published figures quoted from memory (VEEGAN Table 1, PacGAN Table 2): check the papers before citing.")
+    print("  Their networks, steps and batch sizes differ from ours; compare trends, not decimals.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+r"""Training dynamics of two-player games, in the smallest examples that show them (lesson 3).
+
+**Equilibrium is not a minimum.** GAN training looks for a *Nash equilibrium* of
+:math:`\min_G \max_D V(D, G)`, a saddle point, not the bottom of a valley. The simplest such game is
+the bilinear game
+
+.. math:: \min_x \max_y \; f(x, y) = x\,y ,
+
+whose only equilibrium is :math:`(0, 0)`. Its gradient field :math:`(\partial_x f, -\partial_y f)
+= (y, -x)` *rotates* around the equilibrium instead of pointing to it, so gradient steps circle:
+
+* ``"simultaneous"`` gradient descent-ascent: :math:`x' = x - \eta y,\ y' = y + \eta x`. Each
+  step multiplies the distance to (0, 0) by :math:`\sqrt{1 + \eta^2} > 1`: it spirals *outward*.
+* ``"alternating"`` (what :func:`gan_lessons.training.train` does: D steps, then G steps with the
+  new D): :math:`x' = x - \eta y,\ y' = y + \eta x'`. For :math:`\eta < 2` it keeps
+  :math:`x^2 + y^2 - \eta x y` constant: it *cycles* forever.
+* ``"extragradient"`` (Korpelevich 1976): look ahead with a half step, then step with the
+  gradient found there. Distance shrinks by :math:`\sqrt{1 - \eta^2 + \eta^4} < 1` for
+  :math:`\eta < 1`: it converges.
+* ``"optimistic"`` gradient descent-ascent (Daskalakis et al. 2018, arXiv:1711.00141):
+  :math:`x' = x - 2\eta y_t + \eta y_{t-1}` (and likewise for y). Converges for small
+  :math:`\eta`.
+* ``"averaging"``: the running mean of the alternating iterates (Polyak averaging; the EMA of
+  G's weights is its exponential cousin). The iterates cycle, their average goes to the centre.
+
+**Saturating vs non-saturating generator loss.** :func:`generator_loss_gradient` gives
+:math:`\partial L_G / \partial \ell` (with :math:`\ell` the logit of :math:`D(G(z))`) computed by
+autograd from the package's own losses; :class:`GradNormRecorder` measures the gradient that
+reaches G during training.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = [
+    "METHODS",
+    "bilinear_game",
+    "distance_to_equilibrium",
+    "bilinear_field",
+    "generator_loss_gradient",
+    "GradNormRecorder",
+    "grad_norm",
+    "saturation_experiment",
+]
+
+METHODS = ("simultaneous", "alternating", "extragradient", "optimistic", "averaging")
+
+
+def _check_number(name, v, positive=False):
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__}")
+    if not math.isfinite(v) or (positive and v <= 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else 'finite'}, got {v}")
+    return float(v)
+
+
+def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
+    r"""Iterates of a gradient method on :math:`\min_x \max_y xy`, started at ``start``.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS` (see the module's docstring for each update rule).
+    lr : float
+        Step size :math:`\eta > 0`.
+    steps : int
+        Number of updates.
+    start : pair of floats
+        :math:`(x_0, y_0)`.
+
+    Returns
+    -------
+    ndarray, shape (steps + 1, 2)
+        :math:`(x_t, y_t)` for :math:`t = 0..steps` (for ``"averaging"``: the running means).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    lr = _check_number("lr", lr, positive=True)
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise TypeError(f"steps must be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    try:
+        x, y = (_check_number("start", float(v)) for v in start)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"start must be a pair of finite numbers (x0, y0), got {start!r}") from e
+    path = np.empty((steps + 1, 2))
+    path[0] = x, y
+    px, py = x, y  # previous iterate (optimistic)
+    sx, sy = x, y  # running sums (averaging)
+    for t in range(1, steps + 1):
+        if method == "simultaneous":
+            x, y = x - lr * y, y + lr * x
+        elif method in ("alternating", "averaging"):
+            x = x - lr * y
+            y = y + lr * x
+        elif method == "extragradient":
+            hx, hy = x - lr * y, y + lr * x  # look-ahead half step
+            x, y = x - lr * hy, y + lr * hx  # step with the gradient at the look-ahead point
+        else:  # optimistic: gradient plus a correction by the last change of gradient
+            x, y, px, py = x - 2 * lr * y + lr * py, y + 2 * lr * x - lr * px, x, y
+        if method == "averaging":
+            sx, sy = sx + x, sy + y
+            path[t] = sx / (t + 1), sy / (t + 1)
+        else:
+            path[t] = x, y
+    return path
+
+
+def distance_to_equilibrium(path):
+    """Euclidean distance of each iterate of :func:`bilinear_game` to the equilibrium (0, 0)."""
+    p = np.asarray(path, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 2:
+        raise ValueError(f"path must have shape (n, 2), got {p.shape}")
+    return np.hypot(p[:, 0], p[:, 1])
+
+
+def bilinear_field(x, y):
+    r"""The direction simultaneous gradient descent-ascent moves in at :math:`(x, y)`: :math:`(-y, x)`.
+
+    x minimises :math:`xy` (moves along :math:`-\partial_x f = -y`), y maximises it (moves along
+    :math:`+\partial_y f = x`). Works elementwise on arrays, for quiver/stream plots.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return -y, x
+
+
+def generator_loss_gradient(d_fake, loss="nonsaturating"):
+    r""":math:`\partial L_G / \partial \ell` as a function of :math:`D(G(z)) = \sigma(\ell)`.
+
+    Computed by autograd through :func:`gan_lessons.losses.generator_loss` itself, one sample at
+    a time. In closed form (Goodfellow et al. 2014, Sec. 3):
+
+    .. math:: \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) = -D(G(z)), \qquad
+              \frac{\partial}{\partial \ell} \big[-\log \sigma(\ell)\big] = -(1 - D(G(z))).
+
+    The saturating loss's gradient vanishes where D confidently rejects the fakes
+    (:math:`D(G(z)) \to 0`); the non-saturating one is largest there.
+
+    Parameters
+    ----------
+    d_fake : array-like of floats in (0, 1)
+    loss : {"nonsaturating", "saturating"}
+
+    Returns
+    -------
+    ndarray of the same shape, float64.
+    """
+    from .losses import generator_loss
+
+    d = np.asarray(d_fake, dtype=np.float64)
+    if d.size == 0 or not np.all((d > 0) & (d < 1)):
+        raise ValueError("d_fake must hold probabilities strictly between 0 and 1")
+    if loss not in ("nonsaturating", "saturating"):
+        raise ValueError(f"loss must be 'nonsaturating' or 'saturating', got {loss!r}")
+    logits = torch.logit(torch.as_tensor(d.ravel())).requires_grad_(True)
+    total = sum(generator_loss(logits[i : i + 1], loss) for i in range(len(logits)))  # per-sample, not averaged
+    (grad,) = torch.autograd.grad(total, logits)
+    return grad.numpy().reshape(d.shape)
+
+
+def grad_norm(module):
+    r"""The Euclidean norm :math:`\lVert \nabla_\theta L \rVert_2` of the gradients now stored in ``module``."""
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    sq = [p.grad.detach().double().pow(2).sum() for p in module.parameters() if p.grad is not None]
+    return math.sqrt(float(sum(sq))) if sq else 0.0
+
+
+class GradNormRecorder:
+    """A training callback that records, every step, the norm of the last gradient G received.
+
+    :func:`gan_lessons.training.g_step` leaves G's gradients in place after its update, so
+    ``cb(info)`` reads them: the size of the learning signal, *before* the optimiser rescales it.
+    ``.steps`` and ``.norms`` are lists.
+    """
+
+    def __init__(self):
+        self.steps, self.norms = [], []
+
+    def __call__(self, info):
+        self.steps.append(info.step)
+        self.norms.append(grad_norm(info.G))
+
+
+def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-12.0, optimizer="sgd", lr=None, seed=0):
+    r"""Lesson 2's 1-D toy GAN when D wins: does G still learn with this generator loss?
+
+    The recipe is ``toy_config(g_loss=loss, seed=seed)``; its generator is moved ``offset`` away
+    from the target (its output starts near ``mean + offset``), and D is trained alone for
+    ``head_start`` steps, so that it confidently rejects the fakes. Then both players train for
+    ``steps`` steps with :func:`gan_lessons.training.train`, G with ``optimizer``: ``"sgd"``
+    (plain gradient descent, as in Goodfellow et al. 2014, so the size of the gradient is the
+    size of the step) or ``"adam"`` (the recipe's own; Adam divides each step by the gradient's
+    running size, which hides a small gradient).
+
+    Returns
+    -------
+    dict
+        ``step``, ``d_fake`` (mean D(G(z))), ``grad_norm`` (of G's last gradient, before the
+        optimiser) and ``g_mean`` (mean of the batch G produced), lists over steps; ``target_mean``.
+    """
+    from .config import toy_config
+    from .recipes import build_toy
+    from .training import seed_everything, train
+
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    _check_number("offset", offset)
+    cfg = toy_config(g_loss=loss, seed=seed)  # validates loss and seed
+    generator = seed_everything(cfg.seed)
+    target, G, D, opt_g, opt_d = build_toy(cfg)
+    with torch.no_grad():
+        G.shift += offset
+    if head_start:  # D alone: G's optimiser has step size 0
+        frozen = torch.optim.SGD(G.parameters(), lr=0.0)
+        train(G, D, frozen, opt_d, target.sample, head_start, batch_size=cfg.batch_size, generator=generator)
+    if optimizer == "sgd":
+        opt_g = torch.optim.SGD(G.parameters(), lr=0.01 if lr is None else lr)
+    elif lr is not None:
+        opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(cfg.beta1, cfg.beta2))
+    out = {"step": [], "d_fake": [], "grad_norm": [], "g_mean": [], "target_mean": float(target.mean[0])}
+    probe = torch.randn(512, cfg.z_dim, generator=torch.Generator().manual_seed(1))
+
+    def record(info):
+        out["step"].append(info.step)
+        out["d_fake"].append(info.d_fake)
+        out["grad_norm"].append(grad_norm(info.G))
+        with torch.no_grad():
+            out["g_mean"].append(float(info.G(probe).mean()))
+
+    train(
+        G,
+        D,
+        opt_g,
+        opt_d,
+        target.sample,
+        steps,
+        batch_size=cfg.batch_size,
+        g_loss=loss,
+        generator=generator,
+        callbacks=[record],
+    )
+    return out
