@@ -302,6 +302,8 @@ def _curves(ax, x, series, refs, ylabel, title, marker=None, logy=False, xmax=10
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0.01, 0.1, 1 rather than 10^-2
         ax.yaxis.set_minor_formatter(NullFormatter())
+        low = min(min(np.min(y) for y in series.values()), 1e-2)
+        ax.set_ylim(0.7 * low, 1.0)  # at least two decades, so there are always labelled ticks
     ax.set_xlim(-0.02 * max(xmax, 10), 1.02 * max(xmax, 10))
     ax.set_xlabel("generator steps")
     ax.set_ylabel(ylabel)

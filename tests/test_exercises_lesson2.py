@@ -1,0 +1,184 @@
+"""Lesson 2's exercise checks: right, wrong and missing answers each get the right verdict."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gan_lessons import exercises as ex
+from gan_lessons.exercises import lesson2
+from gan_lessons.losses import discriminator_loss, generator_loss_saturating
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    ex.reset()
+    yield
+    ex.reset()
+
+
+# ------------------------------------------------------------------ d_step
+
+
+def d_step_right(G, D, opt_d, real, z):
+    with torch.no_grad():
+        fake = G(z)
+    loss = discriminator_loss(D(real), D(fake))
+    opt_d.zero_grad()
+    loss.backward()
+    opt_d.step()
+    return loss
+
+
+def test_d_step_right_also_as_float_or_tuple():
+    assert lesson2.check_d_step(d_step_right).status == "correct"
+    assert lesson2.check_d_step(lambda *a: d_step_right(*a).item()).status == "correct"
+    assert lesson2.check_d_step(lambda *a: (d_step_right(*a).item(), 0.5, 0.5)).status == "correct"
+
+
+def test_d_step_missing():
+    def stub(G, D, opt_d, real, z): ...
+
+    assert lesson2.check_d_step(stub).status == "missing"
+    assert lesson2.check_d_step(None).status == "missing"
+
+
+def test_d_step_forgets_zero_grad():
+    def no_zero(G, D, opt_d, real, z):
+        with torch.no_grad():
+            fake = G(z)
+        loss = discriminator_loss(D(real), D(fake))
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    fb = lesson2.check_d_step(no_zero)
+    assert fb.status == "wrong" and "zero_grad" in fb.message
+
+
+def test_d_step_lets_gradients_into_g():
+    def no_detach(G, D, opt_d, real, z):
+        loss = discriminator_loss(D(real), D(G(z)))
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    fb = lesson2.check_d_step(no_detach)
+    assert fb.status == "wrong" and "no_grad" in fb.message
+
+
+def test_d_step_wrong_sign_and_no_update():
+    def ascend_wrong_way(G, D, opt_d, real, z):
+        with torch.no_grad():
+            fake = G(z)
+        loss = -discriminator_loss(D(real), D(fake))
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    fb = lesson2.check_d_step(ascend_wrong_way)
+    assert fb.status == "wrong" and "sign" in fb.message
+
+    def no_step(G, D, opt_d, real, z):
+        with torch.no_grad():
+            return discriminator_loss(D(real), D(G(z)))
+
+    fb = lesson2.check_d_step(no_step)
+    assert fb.status == "wrong" and "opt_d.step()" in fb.message
+
+
+def test_d_step_swapped_labels_and_crash():
+    def swapped(G, D, opt_d, real, z):
+        with torch.no_grad():
+            fake = G(z)
+        loss = discriminator_loss(D(fake), D(real))  # real called fake
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    fb = lesson2.check_d_step(swapped)
+    assert fb.status == "wrong" and "L_D" in fb.message
+    fb = lesson2.check_d_step(lambda G, D, opt_d, real, z: G(z, z))
+    assert fb.status == "wrong" and "TypeError" in fb.message
+
+
+# ------------------------------------------------------------------ non-saturating loss
+
+
+def test_g_loss_right():
+    assert lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).mean()).status == "correct"
+    assert lesson2.check_g_loss_nonsaturating(lambda l: -F.logsigmoid(l).mean()).status == "correct"
+
+
+def test_g_loss_missing():
+    def stub(fake_logits): ...
+
+    assert lesson2.check_g_loss_nonsaturating(stub).status == "missing"
+
+
+def test_g_loss_unstable_naive_log_sigmoid():
+    fb = lesson2.check_g_loss_nonsaturating(lambda l: -torch.log(torch.sigmoid(l)).mean())
+    assert fb.status == "wrong" and "softplus" in fb.message
+
+
+def test_g_loss_saturating_sign_and_type():
+    fb = lesson2.check_g_loss_nonsaturating(generator_loss_saturating)
+    assert fb.status == "wrong" and "saturating" in fb.message
+    fb = lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).mean().neg())
+    assert fb.status == "wrong" and "sign" in fb.message.lower()
+    fb = lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).mean().item())
+    assert fb.status == "wrong" and "tensor" in fb.message
+    fb = lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l))
+    assert fb.status == "wrong" and "one number" in fb.message
+    fb = lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).sum())
+    assert fb.status == "wrong" and "Expected" in fb.message
+
+
+# ------------------------------------------------------------------ mean D
+
+
+def test_mean_d_right():
+    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean().item(), 0.5).status == "correct"
+    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), 1 / 2).status == "correct"
+
+
+def test_mean_d_missing():
+    def stub(D, x): ...
+
+    assert lesson2.check_mean_d(stub, 0.5).status == "missing"
+    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), ...).status == "missing"
+
+
+def test_mean_d_wrong():
+    fb = lesson2.check_mean_d(lambda D, x: D(x).mean().item(), 0.5)
+    assert fb.status == "wrong" and "sigmoid" in fb.message
+    fb = lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x).mean()).item(), 0.5)
+    assert fb.status == "wrong" and "first" in fb.message
+    fb = lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean().item(), 1.0)
+    assert fb.status == "wrong" and "D*" in fb.message
+
+
+# ------------------------------------------------------------------ equilibrium losses
+
+
+def test_equilibrium_losses():
+    assert lesson2.check_equilibrium_losses(math.log(4), math.log(2)).status == "correct"
+    assert lesson2.check_equilibrium_losses(..., math.log(2)).status == "missing"
+    assert lesson2.check_equilibrium_losses(math.log(4), None).status == "missing"
+    assert "negative" in lesson2.check_equilibrium_losses(-math.log(4), math.log(2)).message
+    assert "two terms" in lesson2.check_equilibrium_losses(math.log(2), math.log(2)).message
+    assert "saturating" in lesson2.check_equilibrium_losses(math.log(4), -math.log(2)).message
+    assert lesson2.check_equilibrium_losses(math.log(4), 0.5).status == "wrong"
+    assert lesson2.check_equilibrium_losses(1.0, math.log(2)).status == "wrong"
+
+
+def test_all_four_recorded():
+    lesson2.check_d_step(d_step_right)
+    lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).mean())
+    lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), 0.5)
+    lesson2.check_equilibrium_losses(math.log(4), math.log(2))
+    assert ex.assert_all_correct("lesson2", expected=4) == 4
