@@ -194,6 +194,10 @@ def _train(args):
         if interrupted:
             raise StopTraining
 
+    if args.recipe == "toy":  # tiny MLPs: a second thread only adds overhead (measured in benchmarks/toy_1d.py)
+        import torch
+
+        torch.set_num_threads(1)
     previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         r = run(
