@@ -164,25 +164,35 @@ class DCGANGenerator(nn.Module):
         1 for grayscale, 3 for RGB.
     width : int
         Channels of the last hidden layer (``ngf`` in pytorch/examples).
+    full_res : bool
+        The course's departure from the paper (off by default): every transposed convolution makes
+        hidden features, the last one at full resolution, and a 3x3 stride-1 convolution turns them
+        into the image. At 8x8 the plain generator has one hidden layer at 4x4 and must paint every
+        pixel of the digit with a single transposed convolution; this adds a layer that sees the
+        whole image at its native resolution.
     """
 
-    def __init__(self, nz=32, image_size=16, channels=1, width=64):
+    def __init__(self, nz=32, image_size=16, channels=1, width=64, full_res=False):
         super().__init__()
         self.nz = self.z_dim = _positive_int("nz", nz)
         self.image_size = image_size
         self.channels = _positive_int("channels", channels)
         _positive_int("width", width)
         base, n = base_size(image_size)
-        c = width * 2 ** (n - 1)
+        hidden = n if full_res else n - 1  # hidden transposed convs after the projection
+        c = width * 2**hidden
         layers = [  # (B, nz, 1, 1) -> (B, c, base, base)
             nn.ConvTranspose2d(nz, c, base, 1, 0, bias=False),
             nn.BatchNorm2d(c),
             nn.ReLU(True),
         ]
-        for _ in range(n - 1):  # (B, c, s, s) -> (B, c/2, 2s, 2s)
+        for _ in range(hidden):  # (B, c, s, s) -> (B, c/2, 2s, 2s)
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
             c //= 2
-        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]  # -> (B, channels, H, W) in [-1, 1]
+        if full_res:  # (B, width, H, W) -> (B, channels, H, W) in [-1, 1]
+            layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
+        else:  # (B, c, H/2, W/2) -> (B, channels, H, W) in [-1, 1]
+            layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         dcgan_init_(self)
 
@@ -196,10 +206,12 @@ class DCGANDiscriminator(nn.Module):
     Mirror image of :class:`DCGANGenerator`: each strided conv halves the resolution down to
     ``base x base``, then one ``base x base`` convolution gives the logit. Batch norm on every
     hidden layer but the first (as in the paper); ``spectral_norm=True`` replaces batch norm by
-    spectral normalisation of every weight (Miyato et al. 2018, arXiv:1802.05957).
+    spectral normalisation of every weight (Miyato et al. 2018, arXiv:1802.05957). ``full_res=True``
+    (the course's departure, mirroring :class:`DCGANGenerator`) starts with a 3x3 stride-1
+    convolution at full resolution, then halves as usual (with batch norm from the second layer on).
     """
 
-    def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False):
+    def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False, full_res=False):
         super().__init__()
         self.image_size = image_size
         _positive_int("channels", channels)
@@ -211,8 +223,11 @@ class DCGANDiscriminator(nn.Module):
             return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
 
         c = width
-        layers = [conv(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]  # (B, C, H, W) -> (B, c, H/2, W/2)
-        for _ in range(n - 1):  # (B, c, s, s) -> (B, 2c, s/2, s/2)
+        if full_res:  # (B, C, H, W) -> (B, c, H, W): a 3x3 look at the full-resolution image
+            layers = [conv(channels, c, 3, 1, 1), nn.LeakyReLU(0.2, True)]
+        else:  # (B, C, H, W) -> (B, c, H/2, W/2)
+            layers = [conv(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for _ in range(n if full_res else n - 1):  # (B, c, s, s) -> (B, 2c, s/2, s/2)
             layers.append(conv(c, 2 * c, 4, 2, 1, bias=spectral_norm))
             if not spectral_norm:
                 layers.append(dcgan_init_(nn.BatchNorm2d(2 * c)))
