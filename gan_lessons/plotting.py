@@ -45,15 +45,34 @@ def plot_two_players(ax=None):
     ax.axis("off")
 
     def box(x, y, text, color, w=1.9, h=0.8):
-        ax.text(x, y, text, ha="center", va="center", fontsize=10.5, wrap=True,
-                bbox={"boxstyle": "round,pad=0.45", "fc": color, "ec": "0.3", "alpha": 0.9})
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=10.5,
+            wrap=True,
+            bbox={"boxstyle": "round,pad=0.45", "fc": color, "ec": "0.3", "alpha": 0.9},
+        )
 
     def arrow(x0, y0, x1, y1, text=None, color="0.25", style="-|>", rad=0.0, tx=None, ty=None):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops={"arrowstyle": style, "color": color, "lw": 1.6, "connectionstyle": f"arc3,rad={rad}"})
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={"arrowstyle": style, "color": color, "lw": 1.6, "connectionstyle": f"arc3,rad={rad}"},
+        )
         if text:
-            ax.text((x0 + x1) / 2 if tx is None else tx, (y0 + y1) / 2 + 0.18 if ty is None else ty, text,
-                    ha="center", va="bottom", fontsize=9, color=color)
+            ax.text(
+                (x0 + x1) / 2 if tx is None else tx,
+                (y0 + y1) / 2 + 0.18 if ty is None else ty,
+                text,
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=color,
+            )
 
     box(0.9, 1.0, "noise\n$z \\sim p_z$", "#f1f3f5")
     box(3.2, 1.0, "generator\n$G(z)$", "#d0e4f5")
@@ -64,10 +83,28 @@ def plot_two_players(ax=None):
     arrow(3.85, 1.0, 5.2, 1.8, "fake $G(z)$", tx=4.25, ty=1.5)
     arrow(1.65, 3.3, 5.2, 2.5, "real $x$", tx=3.5, ty=3.0)
     arrow(6.85, 2.15, 8.35, 2.15)
-    arrow(8.85, 1.75, 3.2, 0.5, r"G learns from D's verdict: make $D(G(z)) \to 1$  (minimise V)", color=_L1["g"],
-          rad=-0.25, tx=6.0, ty=-0.6)
-    arrow(8.85, 2.6, 6.3, 2.75, r"D learns: $D(x) \to 1$, $D(G(z)) \to 0$  (maximise V)", color=_L1["d"], rad=0.5,
-          tx=7.7, ty=3.65)
+    arrow(
+        8.85,
+        1.75,
+        3.2,
+        0.5,
+        r"G learns from D's verdict: make $D(G(z)) \to 1$  (minimise V)",
+        color=_L1["g"],
+        rad=-0.25,
+        tx=6.0,
+        ty=-0.6,
+    )
+    arrow(
+        8.85,
+        2.6,
+        6.3,
+        2.75,
+        r"D learns: $D(x) \to 1$, $D(G(z)) \to 0$  (maximise V)",
+        color=_L1["d"],
+        rad=0.5,
+        tx=7.7,
+        ty=3.65,
+    )
     ax.set_title("The two players: $\\min_G \\max_D V(D, G)$", fontsize=12)
     return ax
 
@@ -95,8 +132,13 @@ def plot_value_explorer(state, ax=None):
     x, pd, pg = state["x"], state["p_data"], state["p_g"]
     ax.fill_between(x, pd, color=_L1["data"], alpha=0.12)
     ax.plot(x, pd, color=_L1["data"], lw=2, label=rf"$p_{{data}}$: {state.get('target_name', 'target')}")
-    ax.plot(x, pg, color=_L1["g"], lw=2,
-            label=rf"$p_g = \mathcal{{N}}({state.get('mean', 0):.2f}, {state.get('std', 1):.2f}^2)$")
+    ax.plot(
+        x,
+        pg,
+        color=_L1["g"],
+        lw=2,
+        label=rf"$p_g = \mathcal{{N}}({state.get('mean', 0):.2f}, {state.get('std', 1):.2f}^2)$",
+    )
     ax.set_ylim(0, 1.3 * max(pd.max(), pg.max()))
     ax.set_xlim(*state.get("xlim", (x[0], x[-1])))
     ax.set_xlabel("x")
@@ -139,8 +181,14 @@ def plot_criterion_curve(means, values, ax=None, label=r"$C(G)$", color=None, be
     (line,) = ax.plot(means, values, lw=2, color=color, label=label)
     if best:
         i = int(np.argmin(values))
-        ax.plot(means[i], values[i], "o", color=line.get_color(), ms=8,
-                label=rf"minimum {values[i]:.3f} at mean {means[i]:.2f}")
+        ax.plot(
+            means[i],
+            values[i],
+            "o",
+            color=line.get_color(),
+            ms=8,
+            label=rf"minimum {values[i]:.3f} at mean {means[i]:.2f}",
+        )
     ax.axhline(-np.log(4.0), color=_L1["ref"], lw=1, ls="--", label=r"$-\log 4$ (global minimum, $p_g = p_{data}$)")
     ax.axhline(0.0, color=_L1["ref"], lw=1, ls=":", label="0 (no overlap: JSD = log 2)")
     ax.set_xlabel(r"mean of $p_g$")
@@ -277,8 +325,14 @@ def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=r"how G bend
     z = np.asarray(z).ravel()
     if mean is not None and std is not None:
         for sign in (1, -1):
-            ax.plot(z, mean + sign * std * z, color=_L2["data"], lw=1, ls=":",
-                    label=r"perfect: $\mu \pm \sigma z$" if sign == 1 else None)
+            ax.plot(
+                z,
+                mean + sign * std * z,
+                color=_L2["data"],
+                lw=1,
+                ls=":",
+                label=r"perfect: $\mu \pm \sigma z$" if sign == 1 else None,
+            )
     if before is not None:
         ax.plot(z, np.asarray(before).ravel(), color=_L2["init"], lw=1.8, ls="--", label="G before training")
     ax.plot(z, np.asarray(gz).ravel(), color=_L2["g"], lw=2, label="G now" if before is not None else "G")
@@ -350,22 +404,44 @@ def plot_toy_dashboard(snapshots, index=-1, fig=None):
     for ax in axes.flat:
         ax.clear()
     plot_toy_densities(axes[0, 0], s.grid, s.p_data, s.p_g, s.samples)
-    plot_discriminator_1d(axes[0, 1], s.grid, s.d, s.d_star, p_sum=s.p_data + s.p_g,
-                          title=r"discriminator $D(x)$ and optimal $D^*(x)$")
+    plot_discriminator_1d(
+        axes[0, 1], s.grid, s.d, s.d_star, p_sum=s.p_data + s.p_g, title=r"discriminator $D(x)$ and optimal $D^*(x)$"
+    )
     plot_mapping(axes[0, 2], s.z, s.gz, before=snapshots[0].gz, mean=s.target_mean, std=s.target_std)
     x, xmax = [t.step for t in shown], max(t.step for t in snapshots)  # replay keeps the whole run's axis
     eq_g = np.log(2.0) if s.g_loss == "nonsaturating" else -np.log(2.0)
-    _curves(axes[1, 0], x, {"$L_D$": [t.loss_d for t in shown], f"$L_G$ ({s.g_loss})": [t.loss_g for t in shown]},
-            {r"$\log 4$": (np.log(4.0), _L2["d"]), rf"${'' if eq_g > 0 else '-'}\log 2$": (eq_g, _L2["g"])},
-            "loss (evaluation batch)", "losses", marker=s.step, xmax=xmax)
-    _curves(axes[1, 1], x, {"mean $D(x)$, x real": [t.d_real for t in shown],
-                            "mean $D(G(z))$": [t.d_fake for t in shown]},
-            {"1/2": (0.5, "0.4")}, "mean output of D", "mean D on real and fake", marker=s.step, xmax=xmax)
+    _curves(
+        axes[1, 0],
+        x,
+        {"$L_D$": [t.loss_d for t in shown], f"$L_G$ ({s.g_loss})": [t.loss_g for t in shown]},
+        {r"$\log 4$": (np.log(4.0), _L2["d"]), rf"${'' if eq_g > 0 else '-'}\log 2$": (eq_g, _L2["g"])},
+        "loss (evaluation batch)",
+        "losses",
+        marker=s.step,
+        xmax=xmax,
+    )
+    _curves(
+        axes[1, 1],
+        x,
+        {"mean $D(x)$, x real": [t.d_real for t in shown], "mean $D(G(z))$": [t.d_fake for t in shown]},
+        {"1/2": (0.5, "0.4")},
+        "mean output of D",
+        "mean D on real and fake",
+        marker=s.step,
+        xmax=xmax,
+    )
     axes[1, 1].set_ylim(-0.02, 1.02)
-    _curves(axes[1, 2], x, {"KS distance": [max(t.ks, 1e-4) for t in shown],
-                            "JSD (nats, KDE)": [max(t.jsd, 1e-4) for t in shown]},
-            {r"$\log 2$ (JSD max)": (np.log(2.0), "0.6")}, "distance to the target (log scale)",
-            "how far is $p_g$ from $p_{data}$?", marker=s.step, logy=True, xmax=xmax)
+    _curves(
+        axes[1, 2],
+        x,
+        {"KS distance": [max(t.ks, 1e-4) for t in shown], "JSD (nats, KDE)": [max(t.jsd, 1e-4) for t in shown]},
+        {r"$\log 2$ (JSD max)": (np.log(2.0), "0.6")},
+        "distance to the target (log scale)",
+        "how far is $p_g$ from $p_{data}$?",
+        marker=s.step,
+        logy=True,
+        xmax=xmax,
+    )
     fig.suptitle(
         f"{s.label} — after {s.step} G steps and {s.d_steps} D steps:  KS {s.ks:.3f} ({len(s.samples):,} samples)   "
         f"JSD {s.jsd:.4f} nats   "
@@ -373,6 +449,7 @@ def plot_toy_dashboard(snapshots, index=-1, fig=None):
         fontsize=12,
     )
     return fig
+
 
 # ---------------------------------------------------------------- lesson 3: training dynamics
 
@@ -448,8 +525,13 @@ def plot_generator_loss_gradients(d, grads, ax=None):
         ax.plot(d, np.abs(g), color=_L3_COLORS.get(loss), lw=2, label=names.get(loss, loss))
     ax.axvspan(0, 0.1, color="tab:red", alpha=0.08)
     ax.text(0.012, 0.5, "D confidently\nrejects the fakes\n(early training)", fontsize=8, va="center")
-    ax.set(xlim=(0, 1), ylim=(0, 1.05), xlabel=r"$D(G(z))$",
-           ylabel=r"$|\partial L_G / \partial\,\mathrm{logit}|$", title="the learning signal G receives")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.05),
+        xlabel=r"$D(G(z))$",
+        ylabel=r"$|\partial L_G / \partial\,\mathrm{logit}|$",
+        title="the learning signal G receives",
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
     return ax

@@ -159,12 +159,32 @@ class ValueExplorer:
 
         style = {"description_width": "90px"}
         controls = {
-            "target": w.ToggleButtons(options=list(EXPLORER_TARGETS), description="p_data", style=style,
-                                      value=self._target if isinstance(self._target, str) else "mixture"),
-            "mean": w.FloatSlider(value=self.state["mean"], min=-6, max=10, step=0.05, description="mean of p_g",
-                                  style=style, layout=w.Layout(width="420px"), continuous_update=True),
-            "std": w.FloatSlider(value=self.state["std"], min=0.2, max=4, step=0.05, description="std of p_g",
-                                 style=style, layout=w.Layout(width="420px"), continuous_update=True),
+            "target": w.ToggleButtons(
+                options=list(EXPLORER_TARGETS),
+                description="p_data",
+                style=style,
+                value=self._target if isinstance(self._target, str) else "mixture",
+            ),
+            "mean": w.FloatSlider(
+                value=self.state["mean"],
+                min=-6,
+                max=10,
+                step=0.05,
+                description="mean of p_g",
+                style=style,
+                layout=w.Layout(width="420px"),
+                continuous_update=True,
+            ),
+            "std": w.FloatSlider(
+                value=self.state["std"],
+                min=0.2,
+                max=4,
+                step=0.05,
+                description="std of p_g",
+                style=style,
+                layout=w.Layout(width="420px"),
+                continuous_update=True,
+            ),
         }
         self._ui = {
             "controls": controls,
@@ -441,8 +461,12 @@ class ToyGANDashboard:
 
         if getattr(self, "_hand", None) is None or self._hand[0] is not self.G or self._hand[1] is not self.D:
             betas = (self.cfg.beta1, self.cfg.beta2)
-            self._hand = (self.G, self.D, torch.optim.Adam(self.G.parameters(), self.cfg.lr_g, betas=betas),
-                          torch.optim.Adam(self.D.parameters(), self.cfg.lr_d, betas=betas))
+            self._hand = (
+                self.G,
+                self.D,
+                torch.optim.Adam(self.G.parameters(), self.cfg.lr_g, betas=betas),
+                torch.optim.Adam(self.D.parameters(), self.cfg.lr_d, betas=betas),
+            )
         return self._hand[2], self._hand[3]
 
     def d_step(self, n=1):
@@ -561,28 +585,64 @@ class ToyGANDashboard:
         cfg = self.cfg
         style, lay = {"description_width": "110px"}, w.Layout(width="330px")
         controls = {
-            "lr_g": w.FloatLogSlider(value=cfg.lr_g, base=10, min=-5, max=-1, description="lr of G", style=style,
-                                     layout=lay, readout_format=".1e"),
-            "lr_d": w.FloatLogSlider(value=cfg.lr_d, base=10, min=-5, max=-1, description="lr of D", style=style,
-                                     layout=lay, readout_format=".1e"),
+            "lr_g": w.FloatLogSlider(
+                value=cfg.lr_g,
+                base=10,
+                min=-5,
+                max=-1,
+                description="lr of G",
+                style=style,
+                layout=lay,
+                readout_format=".1e",
+            ),
+            "lr_d": w.FloatLogSlider(
+                value=cfg.lr_d,
+                base=10,
+                min=-5,
+                max=-1,
+                description="lr of D",
+                style=style,
+                layout=lay,
+                readout_format=".1e",
+            ),
             "k": w.IntSlider(value=cfg.k, min=1, max=10, description="k (D steps/G step)", style=style, layout=lay),
-            "batch_size": w.Dropdown(options=sorted({16, 32, 64, 128, 256, 512, cfg.batch_size}), value=cfg.batch_size,
-                                     description="batch size", style=style, layout=lay),
-            "g_loss": w.ToggleButtons(options=["nonsaturating", "saturating"], value=cfg.g_loss,
-                                      description="G loss", style=style),
-            "steps": w.IntSlider(value=cfg.steps, min=50, max=max(6000, cfg.steps), step=50, description="steps",
-                                 style=style, layout=lay),
+            "batch_size": w.Dropdown(
+                options=sorted({16, 32, 64, 128, 256, 512, cfg.batch_size}),
+                value=cfg.batch_size,
+                description="batch size",
+                style=style,
+                layout=lay,
+            ),
+            "g_loss": w.ToggleButtons(
+                options=["nonsaturating", "saturating"], value=cfg.g_loss, description="G loss", style=style
+            ),
+            "steps": w.IntSlider(
+                value=cfg.steps, min=50, max=max(6000, cfg.steps), step=50, description="steps", style=style, layout=lay
+            ),
         }
-        buttons = {name: w.Button(description=text, layout=w.Layout(width="130px"))
-                   for name, text in (("train", "Train (new run)"), ("reset", "New game"),
-                                      ("d", "D step ×n"), ("g", "G step ×n"))}
+        buttons = {
+            name: w.Button(description=text, layout=w.Layout(width="130px"))
+            for name, text in (
+                ("train", "Train (new run)"),
+                ("reset", "New game"),
+                ("d", "D step ×n"),
+                ("g", "G step ×n"),
+            )
+        }
         buttons["train"].button_style = "primary"
         n_hand = w.BoundedIntText(value=1, min=1, max=1000, description="n per click", layout=w.Layout(width="180px"))
-        replay = w.IntSlider(value=0, min=0, max=0, description="replay", continuous_update=False,
-                             layout=w.Layout(width="600px"))
+        replay = w.IntSlider(
+            value=0, min=0, max=0, description="replay", continuous_update=False, layout=w.Layout(width="600px")
+        )
         image = w.Image(format="png")
-        self._ui = {"controls": controls, "buttons": buttons, "n": n_hand, "replay": replay, "image": image,
-                    "syncing": False}
+        self._ui = {
+            "controls": controls,
+            "buttons": buttons,
+            "n": n_hand,
+            "replay": replay,
+            "image": image,
+            "syncing": False,
+        }
 
         def guard(fn):
             def handler(_):
@@ -593,6 +653,7 @@ class ToyGANDashboard:
                 finally:
                     for b in buttons.values():
                         b.disabled = False
+
             return handler
 
         buttons["train"].on_click(guard(lambda: self.train(cfg=self.config_from_controls())))
@@ -611,6 +672,7 @@ def _check_count(name, n):
         raise TypeError(f"{name} must be an int, got {type(n).__name__}")
     if n < 1:
         raise ValueError(f"{name} must be >= 1, got {n}")
+
 
 # ---------------------------------------------------------------- lesson 3: training dynamics
 
@@ -670,10 +732,24 @@ class PhasePortrait:
         style = {"description_width": "90px"}
         controls = {
             "method": w.ToggleButtons(options=list(METHODS), value=self.method, description="method", style=style),
-            "lr": w.FloatSlider(value=self.lr, min=0.02, max=1.0, step=0.02, description="step size η",
-                                style=style, layout=w.Layout(width="420px")),
-            "steps": w.IntSlider(value=self.steps, min=10, max=400, step=10, description="steps",
-                                 style=style, layout=w.Layout(width="420px")),
+            "lr": w.FloatSlider(
+                value=self.lr,
+                min=0.02,
+                max=1.0,
+                step=0.02,
+                description="step size η",
+                style=style,
+                layout=w.Layout(width="420px"),
+            ),
+            "steps": w.IntSlider(
+                value=self.steps,
+                min=10,
+                max=400,
+                step=10,
+                description="steps",
+                style=style,
+                layout=w.Layout(width="420px"),
+            ),
         }
         self._ui = {"controls": controls, "image": w.Image(value=self.png(), format="png")}
 

@@ -168,7 +168,6 @@ def test_interrupted_run_resumes_bit_identical_with_lr_decay(tmp_path):
 def test_periodic_checkpoints_resume_exactly(tmp_path):
     cfg = toy_config("gaussian", steps=40, lr_decay=True)
     full = run(cfg)
-    saved = []
 
     def crash(info):  # the machine dies at step 33, after the step-30 checkpoint
         if info.step == 33:
