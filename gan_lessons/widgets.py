@@ -10,6 +10,16 @@ from __future__ import annotations
 
 __all__: list[str] = []
 
+
+def _figure_png(fig, dpi=90):
+    """A matplotlib figure as PNG bytes: what every widget shows in its image."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
 # ---------------------------------------------------------------- lesson 1: the value function
 
 __all__ += ["value_explorer_state", "ValueExplorer", "EXPLORER_TARGETS"]
@@ -128,11 +138,7 @@ class ValueExplorer:
 
     def png(self):
         """The current figure as PNG bytes."""
-        import io
-
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90)
-        return buf.getvalue()
+        return _figure_png(self.figure)
 
     def readout_html(self):
         """The live read-outs: V(D*, G), JSD and -log 4 + 2 JSD, as a line of HTML."""
@@ -522,11 +528,7 @@ class ToyGANDashboard:
         return self.fig
 
     def _render_png(self, index):
-        import io
-
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=80)
-        self._png = (self.snapshots[index], buf.getvalue())
+        self._png = (self.snapshots[index], _figure_png(self.fig, dpi=80))
         return self._png[1]
 
     def show(self, index=-1):
@@ -717,11 +719,7 @@ class PhasePortrait:
 
     def png(self):
         """The current figure as PNG bytes."""
-        import io
-
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90)
-        return buf.getvalue()
+        return _figure_png(self.figure)
 
     def widget(self):
         """A choice of method, sliders for the step size and the number of steps, and the picture."""
@@ -764,14 +762,6 @@ class PhasePortrait:
 # ---------------------------------------------------------------- lesson 4: an image DCGAN
 
 __all__ += ["GridScrubber", "LatentExplorer"]
-
-
-def _figure_png(fig, dpi=90):
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 class GridScrubber:

@@ -28,12 +28,14 @@ from __future__ import annotations
 import copy
 import html
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "Feedback",
     "call_answer",
+    "as_number",
     "record",
     "results",
     "assert_all_correct",
@@ -99,6 +101,22 @@ def call_answer(fn, *args, **kwargs):
     if out is None or out is Ellipsis:
         raise _Missing
     return out
+
+
+def as_number(name, out, hint=""):
+    """The learner's answer as one finite float, or an ``AssertionError`` with a friendly message.
+
+    Accepts Python and NumPy numbers and one-element tensors; ``hint`` is added when the value is
+    NaN or infinite (e.g. "is a log taken of 0?").
+    """
+    if hasattr(out, "numel") and out.numel() == 1:  # a one-element torch tensor
+        out = out.item()
+    try:
+        v = float(out)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} should return one number, got {type(out).__name__}") from None
+    assert math.isfinite(v), f"{name} returned {v}" + (f": {hint}" if hint else "")
+    return v
 
 
 def record(exercise):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..data import gaussian, mixture
 from ..theory import LOG4, generator_criterion, js_divergence, optimal_discriminator
-from . import call_answer, record
+from . import as_number, call_answer, record
 
 __all__ = ["check_optimal_d", "check_estimate_v", "check_disjoint_densities", "check_best_gaussian"]
 
@@ -34,12 +34,7 @@ def _array(name, out, shape):
 def _scalar(name, out):
     if isinstance(out, tuple) and len(out) == 2 and all(np.ndim(v) == 0 for v in out):
         raise AssertionError(f"{name} should return one number, got a pair {out}: return only the estimate")
-    try:
-        v = float(out)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name} should return one number, got {type(out).__name__}") from None
-    assert math.isfinite(v), f"{name} returned {v}: is a log taken of 0?"
-    return v
+    return as_number(name, out, hint="is a log taken of 0?")
 
 
 @record("lesson1.optimal_d")

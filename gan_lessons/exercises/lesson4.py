@@ -16,20 +16,9 @@ from torch import nn
 
 from ..metrics import frechet_distance
 from ..plotting import latent_path
-from . import call_answer, record
+from . import as_number, call_answer, record
 
 __all__ = ["check_convt_size", "check_generator", "check_frechet_distance", "check_slerp"]
-
-
-def _number(name, out):
-    if isinstance(out, torch.Tensor) and out.numel() == 1:
-        out = out.item()
-    try:
-        v = float(out)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name} should return one number, got {type(out).__name__}") from None
-    assert math.isfinite(v), f"{name} returned {v}"
-    return v
 
 
 @record("lesson4.convt_size")
@@ -41,7 +30,7 @@ def check_convt_size(convt_size):
     cases = [(1, 4, 1, 0), (4, 4, 2, 1), (8, 4, 2, 1), (7, 4, 2, 1), (3, 3, 1, 1), (5, 5, 3, 2), (2, 2, 2, 0)]
     for h, k, s, p in cases:
         want = torch.nn.ConvTranspose2d(1, 1, k, s, p)(torch.zeros(1, 1, h, h)).shape[-1]
-        got = _number("convt_size", call_answer(convt_size, h, k, s, p))
+        got = as_number("convt_size", call_answer(convt_size, h, k, s, p))
         if got == (h + 2 * p - k) // s + 1 != want:
             raise AssertionError(
                 "That is the size formula of an ordinary (strided) convolution, which shrinks the image. A transposed "
@@ -116,7 +105,7 @@ def check_frechet_distance(frechet):
         s1, s2 = a @ a.T + 0.1 * np.eye(d), b @ b.T + 0.2 * np.eye(d)
         mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
         want = frechet_distance(mu1, s1, mu2, s2)
-        got = _number("frechet", call_answer(frechet, mu1.copy(), s1.copy(), mu2.copy(), s2.copy()))
+        got = as_number("frechet", call_answer(frechet, mu1.copy(), s1.copy(), mu2.copy(), s2.copy()))
         mean_part = ((mu1 - mu2) ** 2).sum()
         if abs(got - (want - mean_part)) < 1e-6 * max(1, want) and mean_part > 1e-3:
             raise AssertionError("The mean term is missing: add ||mu1 - mu2||² (the squared distance of the means).")
