@@ -220,3 +220,50 @@ def test_full_res_in_config():
     assert isinstance(G.net[-2], torch.nn.Conv2d) and G(torch.randn(2, G.nz)).shape == (2, 1, 8, 8)
     with pytest.raises(TypeError, match="full_res"):
         DCGANConfig(full_res=1)
+
+
+@pytest.mark.parametrize("full_res", [True, False])
+@pytest.mark.parametrize("size", [8, 16, 28])
+def test_extra_layers_add_3x3_blocks_before_the_output(full_res, size):
+    plain = DCGANGenerator(nz=8, image_size=size, width=8, full_res=full_res)
+    G = DCGANGenerator(nz=8, image_size=size, width=8, full_res=full_res, extra_layers=2)
+    assert len(G.net) == len(plain.net) + 6
+    added = list(G.net)[len(plain.net) - 2 : len(plain.net) + 4]  # the blocks sit just before the output layer
+    kinds = [type(m).__name__ for m in added]
+    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU"] * 2
+    c = added[0].in_channels
+    assert all(m.kernel_size == (3, 3) and m.stride == (1, 1) and m.out_channels == c for m in added[::3])
+    assert G(torch.randn(3, 8)).shape == (3, 1, size, size)
+    assert type(G.net[-1]).__name__ == "Tanh"
+
+
+def test_extra_layers_bad_values():
+    with pytest.raises(ValueError, match="extra_layers"):
+        DCGANGenerator(image_size=8, extra_layers=-1)
+    with pytest.raises(TypeError, match="extra_layers"):
+        DCGANGenerator(image_size=8, extra_layers=1.0)
+    with pytest.raises(ValueError, match="g_extra_layers"):
+        DCGANConfig(g_extra_layers=-1)
+    with pytest.raises(ValueError, match="g_extra_layers"):
+        DCGANConfig(g_extra_layers=True)
+
+
+def test_default_recipe_generator_has_its_extra_layer():
+    from gan_lessons.recipes import build_dcgan
+
+    cfg = DCGANConfig()
+    G, _, _, _ = build_dcgan(cfg)
+    assert cfg.g_extra_layers == 1
+    convs = [m for m in G.net if isinstance(m, torch.nn.Conv2d) and not isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [(m.in_channels, m.out_channels) for m in convs] == [(cfg.g_width, cfg.g_width), (cfg.g_width, 1)]
+
+
+def test_checkpoint_config_from_before_extra_layers_loads_with_none():
+    from dataclasses import asdict
+
+    from gan_lessons.config import config_from_dict
+
+    old = {"kind": "dcgan", **asdict(DCGANConfig())}
+    del old["g_extra_layers"]
+    assert config_from_dict(old).g_extra_layers == 0
+    assert config_from_dict({"kind": "dcgan", **asdict(DCGANConfig(g_extra_layers=2))}).g_extra_layers == 2
