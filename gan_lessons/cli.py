@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from ._atomic import temp_file_for
+
 __all__ = ["main", "build_parser"]
 
 
@@ -237,10 +239,15 @@ def _sample(args):
     x = generate(args.checkpoint, args.n, seed=args.seed)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, x.astype(np.float32))
-        os.replace(tmp, out)
+        fd, tmp = temp_file_for(out)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, x.astype(np.float32))
+            os.replace(tmp, out)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     except OSError as e:
         raise CLIError(f"cannot write --out {out}: {e.strerror or e}") from None
     print(f"wrote {len(x)} samples of shape {tuple(x.shape[1:])} to {out}")

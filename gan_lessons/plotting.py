@@ -917,11 +917,12 @@ def save_morph_gif(G, codes, path, frames_per_leg=12, scale=8, duration_ms=70):
 
 def _atomic_save(path, write):
     import os
-    import tempfile
+
+    from ._atomic import temp_file_for
 
     if not path.parent.is_dir():
         raise ValueError(f"cannot save {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_file_for(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

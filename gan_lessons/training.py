@@ -23,7 +23,6 @@ import math
 import os
 import pickletools
 import random
-import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._atomic import temp_file_for
 from .losses import critic_loss, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
 
 __all__ = [
@@ -444,7 +444,7 @@ def save_checkpoint(path, **state):
     if not folder.is_dir():
         raise CheckpointError(f"cannot write checkpoint: folder {folder} does not exist")
     state = {"format": CHECKPOINT_FORMAT, **state}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = temp_file_for(path)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(state, f)

@@ -22,7 +22,6 @@ import hashlib
 import http.client
 import math
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -31,6 +30,8 @@ from typing import NamedTuple
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from .._atomic import temp_file_for
 
 __all__ = [
     "DATASET_FILES",
@@ -186,7 +187,7 @@ def _describe(err):
 
 def _fetch(url, dest, sha256, progress, timeout):
     """Stream ``url`` into a temporary file next to ``dest``; move it into place if it checks out."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp_name = temp_file_for(dest, suffix=".part")
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
