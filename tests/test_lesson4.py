@@ -267,3 +267,15 @@ def test_checkpoint_config_from_before_extra_layers_loads_with_none():
     del old["g_extra_layers"]
     assert config_from_dict(old).g_extra_layers == 0
     assert config_from_dict({"kind": "dcgan", **asdict(DCGANConfig(g_extra_layers=2))}).g_extra_layers == 2
+
+
+def test_epochs_default_depends_on_the_data():
+    assert DCGANConfig().epochs == 100  # the digits: 5,600 steps
+    assert DCGANConfig(data="mnist").epochs == 5  # 60,000 images: 9,375 steps
+    assert DCGANConfig(data="fashion-mnist").epochs == 5
+    assert DCGANConfig(data="my_folder").epochs == 100
+    assert DCGANConfig(data="mnist", epochs=2).epochs == 2
+    with pytest.raises(ValueError, match="epochs"):
+        DCGANConfig(epochs=0)
+    with pytest.raises(ValueError, match="data"):
+        DCGANConfig(data=["digits"])
