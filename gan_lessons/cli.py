@@ -117,7 +117,7 @@ def build_parser():
         "--epochs",
         type=_count("--epochs"),
         default=None,
-        help="total epochs of the run (a resumed run continues up to it); default: digits 100, (fashion-)mnist 5",
+        help="total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70",
     )
     dc.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
     dc.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")

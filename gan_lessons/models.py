@@ -215,9 +215,11 @@ class DCGANDiscriminator(nn.Module):
     spectral normalisation of every weight (Miyato et al. 2018, arXiv:1802.05957). ``full_res=True``
     (the course's departure, mirroring :class:`DCGANGenerator`) starts with a 3x3 stride-1
     convolution at full resolution, then halves as usual (with batch norm from the second layer on).
+    ``extra_layers=k`` follows every one of those convolutions with ``k`` more 3x3 stride-1 layers at the
+    same resolution (batch norm or spectral norm, LeakyReLU): a deeper judge at little cost on small images.
     """
 
-    def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False, full_res=False):
+    def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False, full_res=False, extra_layers=0):
         super().__init__()
         self.image_size = image_size
         _positive_int("channels", channels)
@@ -228,17 +230,26 @@ class DCGANDiscriminator(nn.Module):
             layer = dcgan_init_(nn.Conv2d(*args, **kw))
             return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
 
+        extra = _positive_int("extra_layers", extra_layers, minimum=0)
+
+        def block(c_in, c_out, *shape):  # conv (+ batch norm unless spectral norm) + LeakyReLU
+            layers = [conv(c_in, c_out, *shape, bias=spectral_norm)]
+            if not spectral_norm:
+                layers.append(dcgan_init_(nn.BatchNorm2d(c_out)))
+            return [*layers, nn.LeakyReLU(0.2, True)]
+
         c = width
         if full_res:  # (B, C, H, W) -> (B, c, H, W): a 3x3 look at the full-resolution image
             layers = [conv(channels, c, 3, 1, 1), nn.LeakyReLU(0.2, True)]
         else:  # (B, C, H, W) -> (B, c, H/2, W/2)
             layers = [conv(channels, c, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for _ in range(extra):  # (B, c, s, s) -> same shape
+            layers += block(c, c, 3, 1, 1)
         for _ in range(n if full_res else n - 1):  # (B, c, s, s) -> (B, 2c, s/2, s/2)
-            layers.append(conv(c, 2 * c, 4, 2, 1, bias=spectral_norm))
-            if not spectral_norm:
-                layers.append(dcgan_init_(nn.BatchNorm2d(2 * c)))
-            layers.append(nn.LeakyReLU(0.2, True))
+            layers += block(c, 2 * c, 4, 2, 1)
             c *= 2
+            for _ in range(extra):  # (B, c, s/2, s/2) -> same shape
+                layers += block(c, c, 3, 1, 1)
         layers.append(conv(c, 1, base, 1, 0))  # (B, c, base, base) -> (B, 1, 1, 1)
         self.net = nn.Sequential(*layers)
 

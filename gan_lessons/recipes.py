@@ -90,7 +90,14 @@ def build_dcgan(cfg, channels=None):
     """G, D and optimisers for a :class:`DCGANConfig` (``channels`` overrides the config's)."""
     c = channels or cfg.channels
     G = DCGANGenerator(cfg.nz, cfg.image_size, c, cfg.g_width, full_res=cfg.full_res, extra_layers=cfg.g_extra_layers)
-    D = DCGANDiscriminator(cfg.image_size, c, cfg.d_width, spectral_norm=cfg.spectral_norm, full_res=cfg.full_res)
+    D = DCGANDiscriminator(
+        cfg.image_size,
+        c,
+        cfg.d_width,
+        spectral_norm=cfg.spectral_norm,
+        full_res=cfg.full_res,
+        extra_layers=cfg.d_extra_layers,
+    )
     return G, D, _adam(G.parameters(), cfg.lr_g, cfg), _adam(D.parameters(), cfg.lr_d, cfg)
 
 

@@ -237,6 +237,25 @@ def test_extra_layers_add_3x3_blocks_before_the_output(full_res, size):
     assert type(G.net[-1]).__name__ == "Tanh"
 
 
+@pytest.mark.parametrize("sn", [False, True])
+@pytest.mark.parametrize("full_res", [True, False])
+def test_discriminator_extra_layers_follow_every_conv(full_res, sn):
+    plain = DCGANDiscriminator(image_size=16, width=8, full_res=full_res, spectral_norm=sn)
+    D = DCGANDiscriminator(image_size=16, width=8, full_res=full_res, spectral_norm=sn, extra_layers=1)
+    convs = [m for m in plain.net if "Conv2d" in type(m).__name__]
+    extra = [m for m in D.net if "Conv2d" in type(m).__name__]
+    assert len(extra) == 2 * (len(convs) - 1) + 1  # one 3x3 after each hidden conv; the logit conv stays last
+    for before, after in zip(extra[:-1:2], extra[1:-1:2], strict=True):  # (conv, its extra 3x3) pairs
+        assert after.kernel_size == (3, 3) and after.stride == (1, 1)
+        assert after.in_channels == after.out_channels == before.out_channels
+    norms = sum(isinstance(m, torch.nn.BatchNorm2d) for m in D.net) - sum(
+        isinstance(m, torch.nn.BatchNorm2d) for m in plain.net
+    )
+    assert norms == (0 if sn else len(convs) - 1)
+    x = torch.randn(5, 1, 16, 16)
+    assert D(x).shape == (5,)
+
+
 def test_extra_layers_bad_values():
     with pytest.raises(ValueError, match="extra_layers"):
         DCGANGenerator(image_size=8, extra_layers=-1)
@@ -246,34 +265,44 @@ def test_extra_layers_bad_values():
         DCGANConfig(g_extra_layers=-1)
     with pytest.raises(ValueError, match="g_extra_layers"):
         DCGANConfig(g_extra_layers=True)
+    with pytest.raises(ValueError, match="extra_layers"):
+        DCGANDiscriminator(image_size=8, extra_layers=-2)
+    with pytest.raises(ValueError, match="d_extra_layers"):
+        DCGANConfig(d_extra_layers=-1)
 
 
-def test_default_recipe_generator_has_its_extra_layer():
+def test_default_recipe_networks_have_their_extra_layers():
     from gan_lessons.recipes import build_dcgan
 
     cfg = DCGANConfig()
-    G, _, _, _ = build_dcgan(cfg)
-    assert cfg.g_extra_layers == 1
+    G, D, _, _ = build_dcgan(cfg)
+    assert cfg.g_extra_layers == 1 and cfg.d_extra_layers == 1
     convs = [m for m in G.net if isinstance(m, torch.nn.Conv2d) and not isinstance(m, torch.nn.ConvTranspose2d)]
     assert [(m.in_channels, m.out_channels) for m in convs] == [(cfg.g_width, cfg.g_width), (cfg.g_width, 1)]
+    w = cfg.d_width
+    shapes = [
+        (m.in_channels, m.out_channels, m.kernel_size[0], m.stride[0]) for m in D.net if isinstance(m, torch.nn.Conv2d)
+    ]
+    assert shapes == [(1, w, 3, 1), (w, w, 3, 1), (w, 2 * w, 4, 2), (2 * w, 2 * w, 3, 1), (2 * w, 1, 4, 1)]
 
 
-def test_checkpoint_config_from_before_extra_layers_loads_with_none():
+def test_checkpoint_config_from_before_extra_layers_loads_without_them():
     from dataclasses import asdict
 
     from gan_lessons.config import config_from_dict
 
     old = {"kind": "dcgan", **asdict(DCGANConfig())}
-    del old["g_extra_layers"]
-    assert config_from_dict(old).g_extra_layers == 0
-    assert config_from_dict({"kind": "dcgan", **asdict(DCGANConfig(g_extra_layers=2))}).g_extra_layers == 2
+    del old["g_extra_layers"], old["d_extra_layers"]
+    assert config_from_dict(old).g_extra_layers == 0 and config_from_dict(old).d_extra_layers == 0
+    new = config_from_dict({"kind": "dcgan", **asdict(DCGANConfig(g_extra_layers=2, d_extra_layers=3))})
+    assert (new.g_extra_layers, new.d_extra_layers) == (2, 3)
 
 
 def test_epochs_default_depends_on_the_data():
-    assert DCGANConfig().epochs == 100  # the digits: 5,600 steps
+    assert DCGANConfig().epochs == 70  # the digits: 3,920 steps
     assert DCGANConfig(data="mnist").epochs == 5  # 60,000 images: 9,375 steps
     assert DCGANConfig(data="fashion-mnist").epochs == 5
-    assert DCGANConfig(data="my_folder").epochs == 100
+    assert DCGANConfig(data="my_folder").epochs == 70
     assert DCGANConfig(data="mnist", epochs=2).epochs == 2
     with pytest.raises(ValueError, match="epochs"):
         DCGANConfig(epochs=0)
