@@ -131,7 +131,7 @@ class DCGANConfig:
     3x3 stride-1 convolution at full resolution (``full_res``; at 8x8 the paper's layout has a single
     hidden layer); G has one more 3x3 layer there, and D one after each of its convolutions
     (``g_extra_layers``, ``d_extra_layers``); the networks are half as wide (32 channels) and take steps
-    twice as large (Adam lr 4e-4), so that 70 epochs of batches of 32 fit in about 80 s on two CPU cores;
+    twice as large (Adam lr 4e-4), so that 70 epochs of batches of 32 take 85-100 s on two CPU cores;
     and samples come from an exponential moving average of G's weights (``ema``, lesson 3). The plain
     recipe at 16x16 plateaus.
     """

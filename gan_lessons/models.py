@@ -233,10 +233,10 @@ class DCGANDiscriminator(nn.Module):
         extra = _positive_int("extra_layers", extra_layers, minimum=0)
 
         def block(c_in, c_out, *shape):  # conv (+ batch norm unless spectral norm) + LeakyReLU
-            layers = [conv(c_in, c_out, *shape, bias=spectral_norm)]
+            out = [conv(c_in, c_out, *shape, bias=spectral_norm)]
             if not spectral_norm:
-                layers.append(dcgan_init_(nn.BatchNorm2d(c_out)))
-            return [*layers, nn.LeakyReLU(0.2, True)]
+                out.append(dcgan_init_(nn.BatchNorm2d(c_out)))
+            return [*out, nn.LeakyReLU(0.2, True)]
 
         c = width
         if full_res:  # (B, C, H, W) -> (B, c, H, W): a 3x3 look at the full-resolution image
