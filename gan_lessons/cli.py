@@ -67,6 +67,20 @@ def _finite(name, positive=False):
     return parse
 
 
+def _add_run_options(parser):
+    """The options every ``train`` recipe shares: seed, resume, output folder, periodic checkpoints."""
+    parser.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
+    parser.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
+    parser.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=_count("--checkpoint-every"),
+        default=500,
+        metavar="N",
+        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
+    )
+
+
 def build_parser():
     p = _Parser(prog="python -m gan_lessons", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -94,16 +108,7 @@ def build_parser():
         default=None,
         help="total generator steps of the run (a resumed run continues up to it)",
     )
-    toy.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
-    toy.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
-    toy.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
-    toy.add_argument(
-        "--checkpoint-every",
-        type=_count("--checkpoint-every"),
-        default=500,
-        metavar="N",
-        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
-    )
+    _add_run_options(toy)
 
     dc = tsub.add_parser("dcgan", help="the image DCGAN of lesson 4")
     dc.add_argument(
@@ -119,16 +124,7 @@ def build_parser():
         default=None,
         help="total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70",
     )
-    dc.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
-    dc.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
-    dc.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
-    dc.add_argument(
-        "--checkpoint-every",
-        type=_count("--checkpoint-every"),
-        default=500,
-        metavar="N",
-        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
-    )
+    _add_run_options(dc)
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
     s.add_argument("checkpoint", metavar="CKPT", help="a checkpoint.pt written by 'train'")
