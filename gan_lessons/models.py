@@ -22,6 +22,7 @@ __all__ = [
     "DCGANDiscriminator",
     "dcgan_init_",
     "base_size",
+    "decode",
 ]
 
 
@@ -257,3 +258,18 @@ class DCGANDiscriminator(nn.Module):
         if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             raise ValueError(f"x must have shape (B, C, {self.image_size}, {self.image_size}), got {tuple(x.shape)}")
         return self.net(x).view(-1)
+
+
+@torch.no_grad()
+def decode(G, z):
+    """``G(z)`` as float32 numpy, computed the way samples are drawn: in evaluation mode, without gradients.
+
+    Evaluation mode makes batch norm use its running statistics, so a sample does not depend on the
+    rest of its batch. G is put back in the mode it was in.
+    """
+    was_training = G.training
+    G.eval()
+    try:
+        return G(z).float().cpu().numpy()
+    finally:
+        G.train(was_training)
