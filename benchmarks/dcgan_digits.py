@@ -24,15 +24,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from gan_lessons import metrics, recipes
-from gan_lessons.config import DCGANConfig
+from gan_lessons import metrics, runs
 from gan_lessons.data import load_digits
 from gan_lessons.losses import discriminator_loss, generator_loss
+from gan_lessons.recipes import DCGANConfig, steps_per_epoch
 from gan_lessons.training import EMA, seed_everything, train
 
-#: Radford et al. (2015) at 16x16: nz 32, 64/128 channels, batch 64, Adam 2e-4, beta1 0.5, batch norm, no EMA.
+#: Radford et al. (2015) at 16x16: z_dim 32, 64/128 channels, batch 64, Adam 2e-4, beta1 0.5, batch norm, no EMA.
 PLAIN = DCGANConfig(
-    image_size=16, nz=32, g_width=64, d_width=64, spectral_norm=False, full_res=False,
+    image_size=16, z_dim=32, g_width=64, d_width=64, spectral_norm=False, full_res=False,
     g_extra_layers=0, d_extra_layers=0,
     batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999, k=1, ema=0.0,
 )  # fmt: skip
@@ -58,7 +58,7 @@ def svc_confidence(svc, samples):
 
 def evaluate(cfg, label, svc):
     images = load_digits(cfg.image_size)
-    r = recipes.run(cfg, images=images)
+    r = runs.run(cfg, images=images)
     x = r.sample(899, seed=1)
     rep = metrics.digit_report(x)
     print(f"  {label}: trained {cfg.epochs} epochs in {r.seconds:.1f} s", flush=True)
@@ -69,7 +69,7 @@ def evaluate(cfg, label, svc):
 def bare_loop(cfg, images, steps):
     """The same updates as ``train`` for ``cfg``, written as a plain PyTorch loop: no history, no callbacks."""
     g = seed_everything(cfg.seed)
-    G, D, opt_g, opt_d = recipes.build_dcgan(cfg)
+    G, D, opt_g, opt_d = runs.build_dcgan(cfg)
     ema = EMA(G, cfg.ema) if cfg.ema else None
     G.train()
     D.train()
@@ -78,14 +78,14 @@ def bare_loop(cfg, images, steps):
     for _ in range(steps):
         for _ in range(cfg.k):
             real = images[torch.randperm(len(images), generator=g)[:b]]
-            z = torch.randn(b, cfg.nz, generator=g)
+            z = torch.randn(b, cfg.z_dim, generator=g)
             with torch.no_grad():
                 fake = G(z)
             loss_d = discriminator_loss(D(real), D(fake))
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
-        z = torch.randn(b, cfg.nz, generator=g)
+        z = torch.randn(b, cfg.z_dim, generator=g)
         loss_g = generator_loss(D(G(z)), cfg.g_loss)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -97,15 +97,15 @@ def bare_loop(cfg, images, steps):
 
 def package_loop(cfg, images, steps):
     g = seed_everything(cfg.seed)
-    G, D, opt_g, opt_d = recipes.build_dcgan(cfg)
+    G, D, opt_g, opt_d = runs.build_dcgan(cfg)
     ema = EMA(G, cfg.ema) if cfg.ema else None
 
-    def sample_real(batch_size, generator):
-        return images[torch.randperm(len(images), generator=generator)[:batch_size]]
+    def sample_real(batch_size, rng):
+        return images[torch.randperm(len(images), generator=rng)[:batch_size]]
 
     t0 = time.perf_counter()
-    train(G, D, opt_g, opt_d, sample_real, steps, batch_size=cfg.batch_size, k=cfg.k, g_loss=cfg.g_loss,
-          generator=g, ema=ema, callbacks=[lambda info: None])  # fmt: skip
+    train(G, D, opt_g, opt_d, sample_real, steps, batch_size=cfg.batch_size, game=cfg.game(), rng=g,
+          callbacks=[ema, lambda info: None] if ema else [lambda info: None])  # fmt: skip
     return time.perf_counter() - t0
 
 
@@ -138,7 +138,7 @@ def main(argv=None):
     print("targets for the default: conf >= 0.90, every class >= 5%, FID ratio <= 3, train < 120 s on 2 cores")
 
     images = load_digits(default.image_size)
-    steps = 20 if args.quick else 2 * recipes.steps_per_epoch(len(images), default.batch_size)
+    steps = 20 if args.quick else 2 * steps_per_epoch(len(images), default.batch_size)
     bare, pkg = [], []
     for _ in range(5):  # interleaved and repeated: the minimum is the least disturbed by other processes
         bare.append(bare_loop(default, images, steps))

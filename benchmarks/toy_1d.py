@@ -8,7 +8,7 @@ and the exact target CDF (``gan_lessons.metrics.ks_distance``); the wall time is
 alone. Quality bar (issue 4): default recipe median KS <= 0.03 over seeds 0, 1, 2, every seed <= 0.05,
 each run under 20 s on 2 CPU cores, and the same recipe fits other Gaussians without retuning.
 
-* "default": ``recipes.run(toy_config("gaussian", seed=s))``, whatever the recipe holds today.
+* "default": ``runs.run(toy_config("gaussian", seed=s))``, whatever the recipe holds today.
 * "plain": the issue's reference loop: the same networks as the default recipe (built by
   ``build_toy``), trained by ``training.train`` with nothing but Algorithm 1: Adam lr 1e-3,
   betas (0.5, 0.999), batch 256, k = 1, 3,000 steps, 1-D noise, non-saturating loss; no learning-rate
@@ -27,10 +27,10 @@ from dataclasses import replace
 
 import torch
 
-from gan_lessons import recipes
-from gan_lessons.config import toy_config
+from gan_lessons import runs
 from gan_lessons.data import gaussian
 from gan_lessons.metrics import ks_distance
+from gan_lessons.recipes import toy_config
 
 N_EVAL = 20_000
 PLAIN = {
@@ -66,7 +66,7 @@ def _ks_tracker(target, steps, z_dim, every=100, window=1000):
 
 def _run(cfg):
     track = _ks_tracker(gaussian(cfg.mean, cfg.std), cfg.steps, cfg.z_dim)
-    r = recipes.run(cfg, callbacks=[track])
+    r = runs.run(cfg, callbacks=[track])
     return ks_distance(r.sample(N_EVAL, seed=12345), r.target), r.seconds, track.seen
 
 

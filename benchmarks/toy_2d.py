@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/toy_2d.py                 # everything: ~1 h on 2 free cores
     .venv/bin/python benchmarks/toy_2d.py --methods plain,pack2 --data ring8 --seeds 0
 
-Every row trains with the package (``gan_lessons.recipes.run``) and is scored on 2,500 samples
+Every row trains with the package (``gan_lessons.runs.run``) and is scored on 2,500 samples
 with ``gan_lessons.metrics.mode_coverage``: a sample is high quality (HQ) when it lies within 3σ
 of its nearest centre; a mode is covered when it holds at least one HQ sample. "plain" is the
 issue's reference GAN: G and D 2×128 MLPs (G ReLU, D LeakyReLU 0.2 as in the package), z 2,
@@ -19,9 +19,9 @@ from dataclasses import replace
 
 import torch
 
-from gan_lessons.config import ToyConfig, toy_config
 from gan_lessons.metrics import mode_coverage
-from gan_lessons.recipes import run
+from gan_lessons.recipes import ToyConfig, toy_config
+from gan_lessons.runs import run
 
 PLAIN = {
     "z_dim": 2,

@@ -41,10 +41,10 @@ def check_number(name, value, low=None, high=None, *, low_open=False, high_open=
         else:
             span = "finite"
         raise ValueError(f"{name} must be {span}, got {value!r}")
-    return value
+    return float(value)
 
 
-def check_seed(seed, name="seed"):
+def check_seed(name, seed):
     """A seed is an ``int`` in ``[0, 2**63)``: what :meth:`torch.Generator.manual_seed` takes."""
     check_int(name, seed, minimum=0)
     if seed >= 2**63:
@@ -60,7 +60,7 @@ def check_bool(name, value):
 
 
 def check_choice(name, value, allowed):
-    """``value`` must be one of ``allowed``."""
-    if value not in allowed:
+    """``value`` must be one of ``allowed`` (``True`` is not ``1`` here, unless ``allowed`` holds booleans)."""
+    if value not in allowed or (isinstance(value, bool) and not any(a is value for a in allowed)):
         raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
     return value

@@ -7,15 +7,13 @@ Every error is one readable line on stderr and a non-zero exit status, never a t
 from __future__ import annotations
 
 import argparse
-import math
-import os
 import signal
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-from ._atomic import temp_file_for
+from ._atomic import atomic_write
+from ._validate import check_int, check_number, check_seed
 
 __all__ = ["main", "build_parser"]
 
@@ -29,42 +27,25 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(f"{message} (see '{self.prog} --help')")
 
 
+def _flag(name, convert, check, wording):
+    """An argparse type: ``convert`` the text, ``check`` it (:mod:`gan_lessons._validate`), or say what it must be."""
+
+    def parse(text):
+        try:
+            return check(name, convert(text))
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{name} must be {wording}, got {text!r}") from None
+
+    return parse
+
+
 def _count(name):
-    def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive whole number, got {text!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive whole number, got {v}")
-        return v
-
-    return parse
+    return _flag(name, int, check_int, "a positive whole number")
 
 
-def _seed(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0, got {v}")
-    return v
-
-
-def _finite(name, positive=False):
-    def parse(text):
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(v) or (positive and v <= 0):
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a {'positive ' if positive else ''}finite number, got {text}"
-            )
-        return v
-
-    return parse
+_seed = _flag("--seed", int, check_seed, "a whole number in [0, 2**63)")
+_mean = _flag("--mean", float, check_number, "a finite number")
+_std = _flag("--std", float, lambda n, v: check_number(n, v, low=0, low_open=True), "a positive finite number")
 
 
 def _add_run_options(parser):
@@ -95,10 +76,10 @@ def build_parser():
         default=None,
         help="target distribution (default: gaussian, N(4, 1.25))",
     )
-    toy.add_argument("--mean", type=_finite("--mean"), default=None, help="mean of the gaussian target (default 4)")
+    toy.add_argument("--mean", type=_mean, default=None, help="mean of the gaussian target (default 4)")
     toy.add_argument(
         "--std",
-        type=_finite("--std", positive=True),
+        type=_std,
         default=None,
         help="standard deviation of the gaussian target, > 0 (default 1.25)",
     )
@@ -152,35 +133,20 @@ def _writable_dir(out):
 
 
 def _train(args):
-    from .config import DCGANConfig, config_from_dict, toy_config
-    from .recipes import run
-    from .training import StopTraining, load_checkpoint
+    from . import runs
+    from .recipes import DCGANConfig, toy_config
+    from .training import StopTraining
 
     out = _writable_dir(args.out)
     given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed") and v is not None}
+    total = args.steps if args.recipe == "toy" else args.epochs
     if args.resume is not None:
-        state = load_checkpoint(args.resume, kind=args.recipe)
-        saved = config_from_dict(state["config"])
-        for k, v in given.items():
-            if getattr(saved, k) != v:
-                raise CLIError(
-                    f"--{k} {v} differs from the checkpoint's {getattr(saved, k)}; "
-                    "a resumed run keeps its recipe (leave the flag out)"
-                )
-        total = {"steps": args.steps} if args.recipe == "toy" else {"epochs": args.epochs}
-        cfg = replace(saved, **{k: v for k, v in total.items() if v is not None})
-        done = state["step"]
+        r = runs.resume_run(args.resume, total=total, kind=args.recipe, expect=given, progress=sys.stderr.isatty())
+    elif args.recipe == "toy":
+        r = runs.start_run(toy_config(given.pop("data", "gaussian"), **given, **({"steps": total} if total else {})))
     else:
-        if args.recipe == "toy":
-            cfg = toy_config(given.pop("data", "gaussian"), **given, **({"steps": args.steps} if args.steps else {}))
-        else:
-            cfg = DCGANConfig(**given, **({"epochs": args.epochs} if args.epochs else {}))
-        done = 0
-    if args.resume is not None:
-        wanted = cfg.steps if args.recipe == "toy" else cfg.epochs * (state.get("steps_per_epoch") or 1)
-        if wanted <= done:
-            more = "--steps" if args.recipe == "toy" else "--epochs"
-            raise CLIError(f"the checkpoint already has {done} steps; ask for a larger total with {more}")
+        cfg = DCGANConfig(**given, **({"epochs": total} if total else {}))
+        r = runs.start_run(cfg, progress=sys.stderr.isatty())
     interrupted = []
 
     def on_ctrl_c(signum, frame):  # first Ctrl-C: finish this step, save, stop; second: abort at once
@@ -198,13 +164,8 @@ def _train(args):
         torch.set_num_threads(1)
     previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
-        r = run(
-            cfg,
-            resume=args.resume,
-            out=out,
-            progress=sys.stderr.isatty(),
-            callbacks=[stop_if_asked],
-            checkpoint_every=args.checkpoint_every,
+        runs.train_run(
+            r, out=out, progress=sys.stderr.isatty(), callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every
         )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -215,9 +176,7 @@ def _train(args):
             file=sys.stderr,
         )
         return 130
-    from .recipes import summarise
-
-    figures = {k: v for k, v in summarise(r).items() if k not in ("config", "kind")}
+    figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
     print(f"trained {r.kind} to step {r.step} in {r.seconds:.1f} s; wrote {out / 'checkpoint.pt'}")
     for k, v in figures.items():
         print(f"  {k}: {v}")
@@ -227,7 +186,7 @@ def _train(args):
 def _sample(args):
     import numpy as np
 
-    from .recipes import generate
+    from .runs import generate
 
     out = Path(args.out)
     if out.suffix != ".npy":
@@ -235,15 +194,8 @@ def _sample(args):
     x = generate(args.checkpoint, args.n, seed=args.seed)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temp_file_for(out)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, x.astype(np.float32))
-            os.replace(tmp, out)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_write(out) as f:
+            np.save(f, x.astype(np.float32))
     except OSError as e:
         raise CLIError(f"cannot write --out {out}: {e.strerror or e}") from None
     print(f"wrote {len(x)} samples of shape {tuple(x.shape[1:])} to {out}")
@@ -264,7 +216,7 @@ def main(argv=None):
 
             return doctor()
         if args.command == "notebooks":
-            from .exercises import build_notebooks
+            from .authoring import build_notebooks
 
             return build_notebooks(check=args.check)
     except KeyboardInterrupt:

@@ -36,6 +36,13 @@ import math
 import numpy as np
 import torch
 
+from ._validate import check_int, check_number
+from .games import GAN
+from .losses import generator_loss
+from .recipes import toy_config
+from .runs import build_toy
+from .training import seed_everything, train
+
 __all__ = [
     "METHODS",
     "bilinear_game",
@@ -48,14 +55,6 @@ __all__ = [
 ]
 
 METHODS = ("simultaneous", "alternating", "extragradient", "optimistic", "averaging")
-
-
-def _check_number(name, v, positive=False):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(v).__name__}")
-    if not math.isfinite(v) or (positive and v <= 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else 'finite'}, got {v}")
-    return float(v)
 
 
 def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
@@ -79,13 +78,10 @@ def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    lr = _check_number("lr", lr, positive=True)
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise TypeError(f"steps must be an int, got {type(steps).__name__}")
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    lr = check_number("lr", lr, low=0, low_open=True)
+    check_int("steps", steps, minimum=0)
     try:
-        x, y = (_check_number("start", float(v)) for v in start)
+        x, y = (check_number("start", float(v)) for v in start)
     except (TypeError, ValueError) as e:
         raise ValueError(f"start must be a pair of finite numbers (x0, y0), got {start!r}") from e
     path = np.empty((steps + 1, 2))
@@ -150,7 +146,6 @@ def generator_loss_gradient(d_fake, loss="nonsaturating"):
     -------
     ndarray of the same shape, float64.
     """
-    from .losses import generator_loss
 
     d = np.asarray(d_fake, dtype=np.float64)
     if d.size == 0 or not np.all((d > 0) & (d < 1)):
@@ -204,21 +199,18 @@ def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-
         ``step``, ``d_fake`` (mean D(G(z))), ``grad_norm`` (of G's last gradient, before the
         optimiser) and ``g_mean`` (mean of the batch G produced), lists over steps; ``target_mean``.
     """
-    from .config import toy_config
-    from .recipes import build_toy
-    from .training import seed_everything, train
 
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    _check_number("offset", offset)
+    check_number("offset", offset)
     cfg = toy_config(g_loss=loss, seed=seed)  # validates loss and seed
-    generator = seed_everything(cfg.seed)
+    rng = seed_everything(cfg.seed)
     target, G, D, opt_g, opt_d = build_toy(cfg)
     with torch.no_grad():
         G.shift += offset
     if head_start:  # D alone: G's optimiser has step size 0
         frozen = torch.optim.SGD(G.parameters(), lr=0.0)
-        train(G, D, frozen, opt_d, target.sample, head_start, batch_size=cfg.batch_size, generator=generator)
+        train(G, D, frozen, opt_d, target.sample, head_start, batch_size=cfg.batch_size, rng=rng)
     if optimizer == "sgd":
         opt_g = torch.optim.SGD(G.parameters(), lr=0.01 if lr is None else lr)
     elif lr is not None:
@@ -241,8 +233,8 @@ def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-
         target.sample,
         steps,
         batch_size=cfg.batch_size,
-        g_loss=loss,
-        generator=generator,
+        game=GAN(g_loss=loss),
+        rng=rng,
         callbacks=[record],
     )
     return out

@@ -137,7 +137,7 @@ def r1_penalty(D, real):
     return 0.5 * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()
 
 
-def gradient_penalty(D, real, fake, generator=None):
+def gradient_penalty(D, real, fake, rng=None):
     r"""The WGAN-GP penalty (Gulrajani et al. 2017, arXiv:1704.00028, Eq. 3).
 
     .. math:: GP = \mathbb{E}_{\hat x}\big[(\lVert \nabla_{\hat x} f(\hat x) \rVert_2 - 1)^2\big],
@@ -153,14 +153,14 @@ def gradient_penalty(D, real, fake, generator=None):
         The critic, samples ``(B, ...)`` to scores ``(B / pack,)``.
     real, fake : Tensor
         Batches of the same shape.
-    generator : torch.Generator, optional
+    rng : torch.Generator, optional
         Source of the interpolation weights :math:`\epsilon`.
     """
     for name, t in (("real", real), ("fake", fake)):
         _check_logits(name, t)
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
-    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=generator).to(real.device)
+    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=rng).to(real.device)
     x = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
     scores = D(x)
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)

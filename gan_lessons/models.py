@@ -15,6 +15,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ._validate import check_bool, check_choice, check_int
+
 __all__ = [
     "MLPGenerator",
     "MLPDiscriminator",
@@ -22,16 +24,10 @@ __all__ = [
     "DCGANDiscriminator",
     "dcgan_init_",
     "base_size",
+    "latent_dim",
+    "sample_noise",
     "decode",
 ]
-
-
-def _positive_int(name, v, minimum=1):
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return v
 
 
 def _mlp(d_in, d_out, hidden, depth, act):
@@ -56,12 +52,11 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, z_dim=1, data_dim=1, hidden=64, depth=2, activation="relu", shift=0.0, scale=1.0):
         super().__init__()
-        self.z_dim = _positive_int("z_dim", z_dim)
-        self.data_dim = _positive_int("data_dim", data_dim)
-        _positive_int("hidden", hidden)
-        _positive_int("depth", depth, minimum=0)
-        if activation not in _ACTS:
-            raise ValueError(f"activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        self.z_dim = check_int("z_dim", z_dim)
+        self.data_dim = check_int("data_dim", data_dim)
+        check_int("hidden", hidden)
+        check_int("depth", depth, minimum=0)
+        check_choice("activation", activation, sorted(_ACTS))
         self.net = _mlp(z_dim, data_dim, hidden, depth, _ACTS[activation])
         self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
         self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
@@ -91,14 +86,12 @@ class MLPDiscriminator(nn.Module):
         self, data_dim=1, hidden=64, depth=2, activation="leaky_relu", shift=0.0, scale=1.0, pack=1, spectral_norm=False
     ):
         super().__init__()
-        self.data_dim = _positive_int("data_dim", data_dim)
-        self.pack = _positive_int("pack", pack)
-        if not isinstance(spectral_norm, bool):
-            raise TypeError(f"spectral_norm must be a bool, got {type(spectral_norm).__name__}")
-        _positive_int("hidden", hidden)
-        _positive_int("depth", depth, minimum=0)
-        if activation not in _ACTS:
-            raise ValueError(f"activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        self.data_dim = check_int("data_dim", data_dim)
+        self.pack = check_int("pack", pack)
+        check_bool("spectral_norm", spectral_norm)
+        check_int("hidden", hidden)
+        check_int("depth", depth, minimum=0)
+        check_choice("activation", activation, sorted(_ACTS))
         self.net = _mlp(data_dim * pack, 1, hidden, depth, _ACTS[activation])
         if spectral_norm:
             for i, layer in enumerate(self.net):
@@ -123,7 +116,7 @@ def base_size(image_size):
 
     8 -> 4, 16 -> 4, 28 -> 7, 32 -> 4, 64 -> 4. Returns ``(base, number_of_doublings)``.
     """
-    _positive_int("image_size", image_size, minimum=8)
+    check_int("image_size", image_size, minimum=8)
     s, n = image_size, 0
     while s > 7 and s % 2 == 0:
         s, n = s // 2, n + 1
@@ -157,8 +150,8 @@ class DCGANGenerator(nn.Module):
 
     Parameters
     ----------
-    nz : int
-        Noise dimension; ``forward`` takes ``(B, nz)``.
+    z_dim : int
+        Noise dimension; ``forward`` takes ``(B, z_dim)``.
     image_size : int
         Output height = width (8, 16, 28, 32, 64, ...).
     channels : int
@@ -177,24 +170,24 @@ class DCGANGenerator(nn.Module):
         They add depth where the strokes are drawn at little cost. 0 (default) = none.
     """
 
-    def __init__(self, nz=32, image_size=16, channels=1, width=64, full_res=False, extra_layers=0):
+    def __init__(self, z_dim=32, image_size=16, channels=1, width=64, full_res=False, extra_layers=0):
         super().__init__()
-        self.nz = self.z_dim = _positive_int("nz", nz)
+        self.z_dim = check_int("z_dim", z_dim)
         self.image_size = image_size
-        self.channels = _positive_int("channels", channels)
-        _positive_int("width", width)
+        self.channels = check_int("channels", channels)
+        check_int("width", width)
         base, n = base_size(image_size)
         hidden = n if full_res else n - 1  # hidden transposed convs after the projection
         c = width * 2**hidden
-        layers = [  # (B, nz, 1, 1) -> (B, c, base, base)
-            nn.ConvTranspose2d(nz, c, base, 1, 0, bias=False),
+        layers = [  # (B, z_dim, 1, 1) -> (B, c, base, base)
+            nn.ConvTranspose2d(z_dim, c, base, 1, 0, bias=False),
             nn.BatchNorm2d(c),
             nn.ReLU(True),
         ]
         for _ in range(hidden):  # (B, c, s, s) -> (B, c/2, 2s, 2s)
             layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)]
             c //= 2
-        for _ in range(_positive_int("extra_layers", extra_layers, minimum=0)):  # (B, c, s, s) -> same shape
+        for _ in range(check_int("extra_layers", extra_layers, minimum=0)):  # (B, c, s, s) -> same shape
             layers += [nn.Conv2d(c, c, 3, 1, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU(True)]
         if full_res:  # (B, width, H, W) -> (B, channels, H, W) in [-1, 1]
             layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
@@ -203,8 +196,8 @@ class DCGANGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
         dcgan_init_(self)
 
-    def forward(self, z):  # (B, nz) -> (B, C, H, W)
-        return self.net(z.view(z.shape[0], self.nz, 1, 1))
+    def forward(self, z):  # (B, z_dim) -> (B, C, H, W)
+        return self.net(z.view(z.shape[0], self.z_dim, 1, 1))
 
 
 class DCGANDiscriminator(nn.Module):
@@ -223,15 +216,15 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, image_size=16, channels=1, width=64, spectral_norm=False, full_res=False, extra_layers=0):
         super().__init__()
         self.image_size = image_size
-        _positive_int("channels", channels)
-        _positive_int("width", width)
+        check_int("channels", channels)
+        check_int("width", width)
         base, n = base_size(image_size)
 
         def conv(*args, **kw):  # N(0, 0.02) init first, then (optionally) spectral normalisation
             layer = dcgan_init_(nn.Conv2d(*args, **kw))
             return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
 
-        extra = _positive_int("extra_layers", extra_layers, minimum=0)
+        extra = check_int("extra_layers", extra_layers, minimum=0)
 
         def block(c_in, c_out, *shape):  # conv (+ batch norm unless spectral norm) + LeakyReLU
             out = [conv(c_in, c_out, *shape, bias=spectral_norm)]
@@ -258,6 +251,19 @@ class DCGANDiscriminator(nn.Module):
         if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             raise ValueError(f"x must have shape (B, C, {self.image_size}, {self.image_size}), got {tuple(x.shape)}")
         return self.net(x).view(-1)
+
+
+def latent_dim(G):
+    """The noise dimension of a generator (its ``z_dim`` attribute)."""
+    z = getattr(G, "z_dim", None)
+    if not isinstance(z, int):
+        raise TypeError("G must be a generator with an int attribute z_dim (the noise dimension)")
+    return z
+
+
+def sample_noise(G, n, rng=None, device="cpu"):
+    r"""Noise :math:`z \sim \mathcal{N}(0, I)` of shape (n, z_dim) for generator ``G``, drawn from ``rng``."""
+    return torch.randn(n, latent_dim(G), generator=rng).to(device)
 
 
 @torch.no_grad()

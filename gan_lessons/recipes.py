@@ -1,111 +1,27 @@
-"""From a config to a trained GAN: build the players, train, checkpoint, resume, sample.
+"""The course's recipes as frozen dataclasses: every default of a training run, in one readable place.
 
-This is what ``python -m gan_lessons train ...`` and ``sample`` run, and what the notebooks call
-for "the same run, through the package". The training itself is :func:`gan_lessons.training.train`.
+:class:`ToyConfig` is the recipe of lessons 2-3 (``python -m gan_lessons train toy``), :class:`DCGANConfig`
+the recipe of lesson 4 (``python -m gan_lessons train dcgan``). Change a field with
+:func:`dataclasses.replace`, e.g. ``replace(ToyConfig(), steps=500)``; validation happens on creation.
+Running a recipe (build, train, checkpoint, resume, sample) is :mod:`gan_lessons.runs`.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass, fields, replace
 
-import numpy as np
-import torch
+from ._validate import check_bool, check_choice, check_int, check_number, check_seed
+from .games import GAN, WGANGP, UnrolledGAN
 
-from .config import DCGANConfig, ToyConfig, config_from_dict, config_to_dict
-from .data import toy_target
-from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
-from .training import (
-    EMA,
-    CheckpointError,
-    History,
-    load_checkpoint,
-    progress_bar,
-    sample_noise,
-    save_checkpoint,
-    seed_everything,
-    train,
-)
-
-__all__ = ["Run", "build_toy", "build_dcgan", "run", "generate", "summarise", "steps_per_epoch"]
-
-
-@dataclass
-class Run:
-    """Everything a finished (or resumed) run holds."""
-
-    config: object  #: ToyConfig or DCGANConfig
-    G: torch.nn.Module  #: the generator as trained
-    D: torch.nn.Module  #: the discriminator
-    opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
-    generator: torch.Generator  #: the run's random number generator
-    history: History
-    ema: EMA | None = None
-    target: object = None  #: toy runs: the GaussianMixture
-    images: torch.Tensor | None = None  #: DCGAN runs: the training images (N, C, H, W)
-    seconds: float = 0.0  #: wall time of training (this session, resumed runs excluded)
-
-    @property
-    def kind(self):
-        return "toy" if isinstance(self.config, ToyConfig) else "dcgan"
-
-    @property
-    def step(self):
-        return len(self.history)
-
-    @property
-    def sampler(self):
-        """The generator to sample from: the moving average when the recipe keeps one."""
-        return self.ema.model if self.ema is not None else self.G
-
-    @torch.no_grad()
-    def sample(self, n, seed=0):
-        """``n`` samples as a float32 numpy array (toy: (n, dim); DCGAN: (n, C, H, W) in [-1, 1])."""
-        return generate(self.sampler, n, seed)
-
-
-def _adam(params, lr, cfg):
-    return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
-
-
-def build_toy(cfg):
-    """Target, G, D and optimisers for a :class:`ToyConfig`.
-
-    G and D carry the target's mean and standard deviation as fixed buffers, so they work in
-    standardised units whatever the target's location and scale.
-    """
-    target = toy_target(cfg.data, cfg.mean, cfg.std)
-    mean, std = torch.tensor(target.mean), torch.tensor(target.std)
-    G = MLPGenerator(cfg.z_dim, target.dim, cfg.hidden, cfg.depth, cfg.g_activation, shift=mean, scale=std)
-    D = MLPDiscriminator(
-        target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std, pack=cfg.pack, spectral_norm=cfg.spectral_norm
-    )
-    return target, G, D, _adam(G.parameters(), cfg.lr_g, cfg), _adam(D.parameters(), cfg.lr_d, cfg)
-
-
-def build_dcgan(cfg, channels=None):
-    """G, D and optimisers for a :class:`DCGANConfig` (``channels`` overrides the config's)."""
-    c = channels or cfg.channels
-    G = DCGANGenerator(cfg.nz, cfg.image_size, c, cfg.g_width, full_res=cfg.full_res, extra_layers=cfg.g_extra_layers)
-    D = DCGANDiscriminator(
-        cfg.image_size,
-        c,
-        cfg.d_width,
-        spectral_norm=cfg.spectral_norm,
-        full_res=cfg.full_res,
-        extra_layers=cfg.d_extra_layers,
-    )
-    return G, D, _adam(G.parameters(), cfg.lr_g, cfg), _adam(D.parameters(), cfg.lr_d, cfg)
-
-
-def _load_images(cfg, progress=True):
-    from .data import load_images
-
-    kw = {"progress": progress} if cfg.data in ("mnist", "fashion-mnist") else {}
-    return load_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw)
+__all__ = [
+    "ToyConfig",
+    "DCGANConfig",
+    "toy_config",
+    "steps_per_epoch",
+    "with_total",
+    "config_from_dict",
+    "config_to_dict",
+]
 
 
 def steps_per_epoch(n_images, batch_size):
@@ -113,219 +29,189 @@ def steps_per_epoch(n_images, batch_size):
     return max(1, n_images // batch_size)
 
 
-def _image_sampler(images):
-    def sample_real(batch_size, generator):  # a random batch without replacement: (B, C, H, W)
-        return images[torch.randperm(len(images), generator=generator)[:batch_size]]
+def _check_optimiser(cfg):
+    """The fields both recipes share: learning rates, Adam's betas, the moving average, the seed."""
+    check_number("lr_g", cfg.lr_g, low=0, low_open=True)
+    check_number("lr_d", cfg.lr_d, low=0, low_open=True)
+    check_number("beta1", cfg.beta1, 0.0, 1.0, high_open=True)
+    check_number("beta2", cfg.beta2, 0.0, 1.0, high_open=True)
+    if cfg.ema != 0.0:
+        check_number("ema", cfg.ema, 0.0, 1.0, low_open=True, high_open=True)
+    check_bool("lr_decay", cfg.lr_decay)
+    check_seed("seed", cfg.seed)
 
-    return sample_real
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """The toy GAN recipe: MLPs on a 1-D or 2-D target (lessons 2 and 3)."""
+
+    kind = "toy"  # (a class attribute, not a field) what checkpoints and the command line call it
+    total_name = "steps"  # the field that holds the run's total
+
+    data: str = "gaussian"  # target: gaussian | mixture | ring8 | grid25 (gan_lessons.data.toy)
+    mean: float = 4.0  # mean of the 1-D gaussian target
+    std: float = 1.25  # standard deviation of the 1-D gaussian target
+    z_dim: int = 1  # noise dimension: z ~ N(0, I_z_dim)
+    hidden: int = 64  # width of each hidden layer, G and D
+    depth: int = 2  # hidden layers, G and D
+    steps: int = 3000  # generator steps in the run (the run's total)
+    batch_size: int = 256  # samples per batch, real and fake
+    k: int = 1  # discriminator steps per generator step (Goodfellow et al. 2014, Alg. 1)
+    lr_g: float = 1e-3  # Adam learning rate of G
+    lr_d: float = 1e-3  # Adam learning rate of D
+    beta1: float = 0.5  # Adam beta1 (0.5 as in DCGAN: less momentum, less oscillation)
+    beta2: float = 0.999  # Adam beta2
+    g_loss: str = "nonsaturating"  # nonsaturating (-log D(G(z))) | saturating (log(1 - D(G(z))))
+    ema: float = 0.0  # decay of the moving average of G's weights used for sampling; 0 = off
+    lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
+    r1: float = 0.0  # weight of the R1 penalty on D's gradient at real data (Mescheder et al. 2018); 0 = off
+    g_activation: str = "relu"  # hidden activation of G: relu | leaky_relu | tanh (D uses leaky_relu)
+    seed: int = 0  # seed of every random draw of the run
+    # ---- cures for mode collapse (lesson 3), all off by default
+    pack: int = 1  # PacGAN: D judges packs of this many samples (batch_size must be a multiple); 1 = off
+    spectral_norm: bool = False  # spectral normalisation of D's weights (Miyato et al. 2018)
+    wgan_gp: float = 0.0  # WGAN-GP: 0 = off (GAN loss); > 0 = critic loss + this weight x gradient penalty (10)
+    unroll: int = 0  # unrolled GAN: D steps each G step looks ahead (Metz et al. 2016); 0 = off
+    unroll_lr: float = 1e-3  # step size of the look-ahead D steps
+
+    def __post_init__(self):
+        check_choice("data", self.data, ("gaussian", "mixture", "ring8", "grid25"))
+        check_number("mean", self.mean)
+        check_number("std", self.std, low=0, low_open=True)
+        for name in ("z_dim", "hidden", "depth", "steps", "batch_size", "k", "pack"):
+            check_int(name, getattr(self, name))
+        check_choice("g_loss", self.g_loss, ("nonsaturating", "saturating"))
+        check_choice("g_activation", self.g_activation, ("relu", "leaky_relu", "tanh"))
+        _check_optimiser(self)
+        check_number("r1", self.r1, low=0)
+        if self.batch_size % self.pack:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of pack ({self.pack})")
+        check_bool("spectral_norm", self.spectral_norm)
+        check_number("wgan_gp", self.wgan_gp, low=0)
+        check_int("unroll", self.unroll, minimum=0)
+        check_number("unroll_lr", self.unroll_lr, low=0, low_open=True)
+        if self.wgan_gp and self.unroll:
+            raise ValueError("wgan_gp and unroll cannot be combined (unrolling uses the GAN loss)")
+
+    def game(self):
+        """The game the training steps play (:mod:`gan_lessons.games`)."""
+        if self.wgan_gp:
+            return WGANGP(k=self.k, gp=self.wgan_gp, r1=self.r1)
+        if self.unroll:
+            return UnrolledGAN(k=self.k, g_loss=self.g_loss, r1=self.r1, unroll=self.unroll, unroll_lr=self.unroll_lr)
+        return GAN(k=self.k, g_loss=self.g_loss, r1=self.r1)
+
+    def total_steps(self, n_images=None):
+        """Generator steps of the whole run."""
+        return self.steps
 
 
-def _total_steps(cfg, images):
-    if isinstance(cfg, ToyConfig):
-        return cfg.steps
-    return cfg.epochs * steps_per_epoch(len(images), cfg.batch_size)
+# Per-target defaults of the toy recipe; everything not listed comes from ToyConfig.
+_TOY_DEFAULTS = {
+    # lesson 2: 2x32 LeakyReLU MLPs on standardised data, 3k steps, linear lr decay and an R1 penalty:
+    # KS 0.023/0.009/0.016 on seeds 0-2 (benchmarks/toy_1d.py), where the plain loop ends at 0.048-0.065
+    # and wanders between 0.017 and 0.131 over its last 1,000 steps
+    "gaussian": {"hidden": 32, "g_activation": "leaky_relu", "lr_decay": True, "r1": 1.0},
+    "mixture": {"hidden": 32, "g_activation": "leaky_relu", "lr_decay": True, "r1": 1.0},
+    # lesson 3: 2x128 MLPs, 2-D noise, 10k steps, and D judges pairs of samples (PacGAN2, Lin et al. 2018),
+    # measured in benchmarks/toy_2d.py (seeds 0 and 1): ring8 8/8 modes with 95%/94% high-quality samples,
+    # grid25 25/25 modes (60%/63%), where the plain GAN gets 7/8 or 8/8 modes at 94%/49%, and 23/25 or 25/25.
+    "ring8": {"z_dim": 2, "hidden": 128, "steps": 10_000, "pack": 2},
+    "grid25": {"z_dim": 2, "hidden": 128, "steps": 10_000, "pack": 2},
+}
 
 
-def run(
-    cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images=None, device="cpu", checkpoint_every=0
-):
-    """Train a recipe from scratch, or resume a checkpoint up to ``cfg``'s total steps/epochs.
+def toy_config(data="gaussian", **overrides):
+    """The default toy recipe for target ``data``, with any field overridden by keyword."""
+    if data not in _TOY_DEFAULTS:
+        raise ValueError(f"unknown toy dataset {data!r}: expected one of {', '.join(_TOY_DEFAULTS)}")
+    return ToyConfig(**{"data": data, **_TOY_DEFAULTS[data], **overrides})
 
-    Parameters
-    ----------
-    cfg : ToyConfig or DCGANConfig, optional
-        The recipe. With ``resume`` it may be omitted (the checkpoint's config is used); if given,
-        only its ``steps``/``epochs`` (the new total) are taken, the rest must come from the checkpoint.
-    resume : str or Path, optional
-        A checkpoint written by an earlier run.
-    out : str or Path, optional
-        Folder to write ``checkpoint.pt`` and ``summary.json`` into when training ends (also when a
-        callback stops it early with :class:`~gan_lessons.training.StopTraining`: the checkpoint
-        then resumes exactly). Nothing is written if training fails.
-    callbacks : sequence of callables
-        Passed to :func:`gan_lessons.training.train`.
-    progress : bool
-        Show a progress bar.
-    images : Tensor, optional
-        DCGAN runs: training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``.
-    checkpoint_every : int
-        With ``out``, also write the checkpoint every this many steps (0: only at the end), so a
-        crashed or killed run loses little and resumes exactly.
 
-    Returns
-    -------
-    Run
+@dataclass(frozen=True)
+class DCGANConfig:
+    """The image DCGAN recipe (lesson 4); defaults are the course's default for scikit-learn's digits.
+
+    The default departs from Radford et al. (2015) in measured ways (``benchmarks/dcgan_digits.py``):
+    it works at the digits' native 8x8 instead of upsampling them to 16x16; G ends and D starts with a
+    3x3 stride-1 convolution at full resolution (``full_res``; at 8x8 the paper's layout has a single
+    hidden layer); G has one more 3x3 layer there, and D one after each of its convolutions
+    (``g_extra_layers``, ``d_extra_layers``); the networks are half as wide (32 channels) and take steps
+    twice as large (Adam lr 4e-4), so that 70 epochs of batches of 32 take 85-100 s on two CPU cores;
+    and samples come from an exponential moving average of G's weights (``ema``, lesson 3). The plain
+    recipe at 16x16 plateaus.
     """
-    state = None
-    if resume is not None:
-        state = load_checkpoint(
-            resume, kind=None if cfg is None else ("toy" if isinstance(cfg, ToyConfig) else "dcgan")
-        )
-        saved = config_from_dict(state["config"])
-        if cfg is not None:
-            total = {"steps": cfg.steps} if isinstance(cfg, ToyConfig) else {"epochs": cfg.epochs}
-            saved = replace(saved, **total)
-        cfg = saved
-    if cfg is None:
-        cfg = ToyConfig()
-    if not isinstance(cfg, (ToyConfig, DCGANConfig)):
-        raise TypeError(f"cfg must be a ToyConfig or DCGANConfig, got {type(cfg).__name__}")
 
-    generator = seed_everything(cfg.seed)
-    if isinstance(cfg, ToyConfig):
-        target, G, D, opt_g, opt_d = build_toy(cfg)
-        sample_real = target.sample
-    else:
-        target = None
-        if images is None:
-            images = _load_images(cfg, progress)
-        G, D, opt_g, opt_d = build_dcgan(cfg, channels=images.shape[1])
-        sample_real = _image_sampler(images)
-    ema = EMA(G, cfg.ema) if cfg.ema else None
-    history = History()
-    if state is not None:
-        G.load_state_dict(state["G"])
-        D.load_state_dict(state["D"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        if ema is not None:
-            ema.model.load_state_dict(state["ema"])
-        generator.set_state(state["rng"])
-        history = History.from_state_dict(state["history"])
-        if len(history) != state["step"]:
-            raise CheckpointError(
-                f"checkpoint {resume} is inconsistent: history has {len(history)} steps, not {state['step']}"
-            )
+    kind = "dcgan"  # (a class attribute, not a field) what checkpoints and the command line call it
+    total_name = "epochs"  # the field that holds the run's total
 
-    steps = _total_steps(cfg, images)
-    result = Run(cfg, G, D, opt_g, opt_d, generator, history, ema, target, images)
-    if out is not None and checkpoint_every:
+    data: str = "digits"  # digits | mnist | fashion-mnist | a folder of PNG/JPEG images
+    image_size: int | None = None  # height = width; None: the data's own (digits 8, (fashion-)mnist 28, folder 32)
+    channels: int = 1  # 1 grayscale, 3 RGB (folders of images only)
+    z_dim: int = 32  # noise dimension
+    g_width: int = 32  # channels of G's last hidden layer (ngf); doubles towards the noise
+    d_width: int = 32  # channels of D's first layer (ndf); doubles towards the logit
+    spectral_norm: bool = False  # spectral normalisation in D instead of batch norm (Miyato et al. 2018)
+    full_res: bool = True  # a 3x3 stride-1 conv at full resolution: G's last layer, D's first (models.py)
+    g_extra_layers: int = 1  # extra 3x3 conv-BN-ReLU layers in G at its last hidden resolution (models.py)
+    d_extra_layers: int = 1  # extra 3x3 conv-BN-LeakyReLU layers in D after each of its convs (models.py)
+    epochs: int | None = None  # passes over the data (the run's total); None: (fashion-)mnist 5, others 70
+    batch_size: int = 32  # images per batch
+    k: int = 1  # discriminator steps per generator step
+    lr_g: float = 4e-4  # Adam learning rate of G (Radford et al. 2015: 2e-4)
+    lr_d: float = 4e-4  # Adam learning rate of D
+    beta1: float = 0.5  # Adam beta1 (Radford et al. 2015: 0.5)
+    beta2: float = 0.999  # Adam beta2
+    g_loss: str = "nonsaturating"  # generator loss
+    ema: float = 0.99  # decay of the moving average of G's weights used for sampling; 0 = off
+    lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
+    seed: int = 0  # seed of every random draw of the run
 
-        def save_now(info):
-            if info.step % checkpoint_every == 0 and info.step < info.total:
-                save_run(result, out, summary=False)
+    def __post_init__(self):
+        if not isinstance(self.data, str) or not self.data:
+            raise ValueError("data must be a dataset name or a folder path")
+        if self.image_size is None:  # the data's own size
+            native = {"digits": 8, "mnist": 28, "fashion-mnist": 28}.get(self.data, 32)
+            object.__setattr__(self, "image_size", native)
+        if self.epochs is None:  # an epoch of MNIST is 33x one of the digits: about 3 minutes on 2 cores
+            object.__setattr__(self, "epochs", {"mnist": 5, "fashion-mnist": 5}.get(self.data, 70))
+        for name in ("image_size", "z_dim", "g_width", "d_width", "epochs", "batch_size", "k"):
+            check_int(name, getattr(self, name))
+        check_choice("channels", self.channels, (1, 3))
+        check_choice("g_loss", self.g_loss, ("nonsaturating", "saturating"))
+        _check_optimiser(self)
+        check_int("g_extra_layers", self.g_extra_layers, minimum=0)
+        check_int("d_extra_layers", self.d_extra_layers, minimum=0)
+        check_bool("spectral_norm", self.spectral_norm)
+        check_bool("full_res", self.full_res)
 
-        callbacks = [*callbacks, save_now]
-    bar = progress_bar(total=steps, initial=len(history)) if progress else None
-    t0 = time.perf_counter()
-    history = train(
-        G.to(device),
-        D.to(device),
-        opt_g,
-        opt_d,
-        sample_real,
-        steps,
-        batch_size=cfg.batch_size,
-        k=cfg.k,
-        g_loss="wasserstein" if getattr(cfg, "wgan_gp", 0) else cfg.g_loss,
-        generator=generator,
-        device=device,
-        start_step=len(history),
-        history=history,
-        callbacks=[*callbacks, *([bar] if bar else [])],
-        ema=ema,
-        lr_decay=cfg.lr_decay,
-        r1=getattr(cfg, "r1", 0.0),
-        **_lesson3_options(cfg),
-    )
-    seconds = time.perf_counter() - t0
-    if bar:
-        bar.close()
-    result.history, result.seconds = history, seconds
-    if out is not None:
-        save_run(result, out)
-    return result
+    def game(self):
+        """The game the training steps play (:mod:`gan_lessons.games`)."""
+        return GAN(k=self.k, g_loss=self.g_loss)
+
+    def total_steps(self, n_images):
+        """Generator steps of the whole run: ``epochs`` passes over ``n_images`` in batches."""
+        return self.epochs * steps_per_epoch(n_images, self.batch_size)
 
 
-def _lesson3_options(cfg):  # the mode-collapse cures of lesson 3 that live in the training loop
-    if not isinstance(cfg, ToyConfig):
-        return {}
-    return {"wgan_gp": cfg.wgan_gp, "unroll": cfg.unroll, "unroll_lr": cfg.unroll_lr}
+def config_from_dict(d):
+    """Rebuild a config saved with :func:`config_to_dict` (as in a checkpoint), old checkpoints included."""
+    cls = {"toy": ToyConfig, "dcgan": DCGANConfig}.get(d.get("kind"))
+    if cls is None:
+        raise ValueError(f"unknown recipe kind {d.get('kind')!r}")
+    if cls is DCGANConfig:  # saved before these fields existed: the networks had no extra layers
+        d = {"g_extra_layers": 0, "d_extra_layers": 0, **d}
+        if "nz" in d:  # the noise dimension was called nz before it was z_dim everywhere
+            d = {"z_dim": d["nz"], **{k: v for k, v in d.items() if k != "nz"}}
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def save_run(r, out, summary=True):
-    """Write ``out/checkpoint.pt`` (atomically) and, with ``summary``, ``out/summary.json``; return the checkpoint."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt = save_checkpoint(
-        out / "checkpoint.pt",
-        kind=r.kind,
-        config=config_to_dict(r.config),
-        step=r.step,
-        G=r.G.state_dict(),
-        D=r.D.state_dict(),
-        opt_g=r.opt_g.state_dict(),
-        opt_d=r.opt_d.state_dict(),
-        ema=r.ema.model.state_dict() if r.ema is not None else None,
-        rng=r.generator.get_state(),
-        history=r.history.state_dict(),
-        channels=int(r.images.shape[1]) if r.images is not None else None,
-        steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,
-    )
-    if summary:
-        (out / "summary.json").write_text(json.dumps(summarise(r), indent=2) + "\n")
-    return ckpt
+def config_to_dict(cfg):
+    """A plain dict of the config, with its kind, as stored in a checkpoint."""
+    return {"kind": cfg.kind, **asdict(cfg)}
 
 
-def summarise(r):
-    """A small readable summary of a run: recipe, steps, time, final losses and quality figures."""
-    from .metrics import ks_distance, mode_coverage
-
-    h = r.history
-    s = {
-        "kind": r.kind,
-        "config": config_to_dict(r.config),
-        "steps": r.step,
-        "train_seconds_this_session": round(r.seconds, 2),
-    }
-    if len(h):
-        tail = slice(max(0, len(h) - 100), len(h))  # mean over the last 100 steps: less noisy
-        for name in ("loss_d", "loss_g", "d_real", "d_fake"):
-            s[f"{name}_last100"] = round(float(np.mean(getattr(h, name)[tail])), 4)
-    if r.kind == "toy":
-        x = r.sample(20_000, seed=12345)
-        if r.target.dim == 1:
-            s["ks_distance_20k"] = round(ks_distance(x, r.target), 4)
-        else:
-            m = mode_coverage(x[:2500], r.target)
-            s["modes_covered_2500"] = m["modes"]
-            s["high_quality_share_2500"] = round(m["hq_share"], 4)
-    return s
-
-
-@torch.no_grad()
-def generate(G, n, seed=0):
-    """``n`` samples of generator ``G`` (a module or a checkpoint path) as float32 numpy.
-
-    Toy: shape (n, dim). DCGAN: (n, C, H, W) in [-1, 1]. A checkpoint's moving-average generator
-    is used when it has one. Sampling is done in evaluation mode (batch norm uses running stats).
-    """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if isinstance(G, (str, Path)):
-        G = generator_from_checkpoint(G)
-    if not isinstance(G, torch.nn.Module):
-        raise TypeError(f"G must be a generator module or a checkpoint path, got {type(G).__name__}")
-    was_training = G.training
-    G.eval()
-    rng = torch.Generator().manual_seed(seed)
-    x = torch.cat([G(sample_noise(G, min(4096, n - i), rng)) for i in range(0, n, 4096)])
-    G.train(was_training)
-    return x.float().cpu().numpy()
-
-
-def generator_from_checkpoint(path, kind=None):
-    """Rebuild the sampling generator (the moving average if any) stored in a checkpoint."""
-    state = load_checkpoint(path, kind=kind)
-    try:
-        cfg = config_from_dict(state["config"])
-        if isinstance(cfg, ToyConfig):
-            _, G, _, _, _ = build_toy(cfg)
-        else:
-            G, _, _, _ = build_dcgan(cfg, channels=state.get("channels"))
-        G.load_state_dict(state["ema"] if state.get("ema") is not None else state["G"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"checkpoint {path} does not hold a usable generator ({type(e).__name__}: {e})") from None
-    return G
+def with_total(cfg, total):
+    """``cfg`` with the run's total (``steps`` or ``epochs``) replaced; ``None`` leaves it as it is."""
+    return cfg if total is None else replace(cfg, **{cfg.total_name: total})

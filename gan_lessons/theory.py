@@ -23,6 +23,8 @@ import math
 import numpy as np
 import torch
 
+from ._validate import check_number
+
 __all__ = [
     "optimal_discriminator",
     "value_function",
@@ -61,11 +63,7 @@ def _check_density(name, p):
 
 
 def _check_dx(dx):
-    if isinstance(dx, bool) or not isinstance(dx, (int, float, np.floating, np.integer)):
-        raise TypeError(f"dx must be a positive number, got {type(dx).__name__}")
-    if not (dx > 0 and math.isfinite(dx)):
-        raise ValueError(f"dx must be a positive number, got {dx}")
-    return float(dx)
+    return check_number("dx", dx, low=0, low_open=True)
 
 
 def _out(value, like_torch):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gan_lessons._atomic import temp_file_for
-from gan_lessons.training import save_checkpoint
+from gan_lessons.checkpoint import save_checkpoint
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 
@@ -40,11 +40,11 @@ def test_checkpoint_readable_like_any_file(tmp_path):
 def test_cli_samples_readable_like_any_file(tmp_path):
     from dataclasses import replace
 
-    from gan_lessons import recipes
+    from gan_lessons import runs
     from gan_lessons.cli import main
-    from gan_lessons.config import toy_config
+    from gan_lessons.recipes import toy_config
 
-    r = recipes.run(replace(toy_config("gaussian"), steps=3), out=tmp_path)
+    r = runs.run(replace(toy_config("gaussian"), steps=3), out=tmp_path)
     out = tmp_path / "s.npy"
     assert main(["sample", str(tmp_path / "checkpoint.pt"), "--n", "5", "--out", str(out)]) == 0
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o666 & ~_umask()

@@ -41,7 +41,7 @@ def test_train_toy_sample_and_resume_a_shorter_run(tmp_path):
     )
     assert rc == 0, err
     assert "to step 70" in out
-    from gan_lessons.training import load_checkpoint
+    from gan_lessons.checkpoint import load_checkpoint
 
     state = load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
     assert state["step"] == 70 and len(state["history"]["loss_d"]) == 70
@@ -75,7 +75,7 @@ def test_ctrl_c_saves_and_resume_is_bit_identical(tmp_path):
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err
     assert "interrupted at step" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
-    from gan_lessons.training import load_checkpoint
+    from gan_lessons.checkpoint import load_checkpoint
 
     step = load_checkpoint(ckpt)["step"]
     assert 50 <= step < 3000

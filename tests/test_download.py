@@ -279,5 +279,22 @@ def test_dataset_table_is_well_formed():
         for f in files.values():
             assert len(f.sha256) == 64 and int(f.sha256, 16) >= 0
             assert f.urls and all(u.startswith("http") and u.endswith("/" + f.filename) for u in f.urls)
-    # A spot check against the published TFDS checksum (tensorflow_datasets/url_checksums/mnist.txt).
-    assert DATASET_FILES["mnist"]["train-images"].sha256.startswith("440fcabf73cc546f")
+
+
+# An independent list: TensorFlow Datasets' published checksums, copied from
+# tensorflow_datasets/url_checksums/mnist.txt and fashion_mnist.txt ("url  size  sha256"), not from the package.
+TFDS_SHA256 = {
+    ("mnist", "train-images-idx3-ubyte.gz"): "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    ("mnist", "train-labels-idx1-ubyte.gz"): "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    ("mnist", "t10k-images-idx3-ubyte.gz"): "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ("mnist", "t10k-labels-idx1-ubyte.gz"): "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ("fashion-mnist", "train-images-idx3-ubyte.gz"): "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    ("fashion-mnist", "train-labels-idx1-ubyte.gz"): "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    ("fashion-mnist", "t10k-images-idx3-ubyte.gz"): "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    ("fashion-mnist", "t10k-labels-idx1-ubyte.gz"): "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+}
+
+
+def test_every_checksum_matches_the_published_one():
+    pinned = {(name, f.filename): f.sha256 for name, files in DATASET_FILES.items() for f in files.values()}
+    assert pinned == TFDS_SHA256

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from gan_lessons import authoring
 from gan_lessons import exercises as ex
 
 
@@ -66,7 +67,7 @@ def test_learner_version_strips_solutions_outputs_and_widget_state():
             _code("check(f)", outputs=[{"output_type": "stream", "name": "stdout", "text": "hi"}]),
         ]
     )
-    out = ex.learner_version(nb)
+    out = authoring.learner_version(nb)
     assert [c["source"] for c in out["cells"]] == ["def f(x):\n    ...", "check(f)"]
     assert out["cells"][1]["outputs"] == [] and out["cells"][1]["execution_count"] is None
     assert "widgets" not in out["metadata"]
@@ -77,10 +78,10 @@ def test_build_notebooks_writes_and_checks(tmp_path, capsys):
     (tmp_path / "solutions").mkdir()
     nb = _nb([_code("x = 1"), _code("x = 2", ["solution"])])
     (tmp_path / "solutions" / "01_demo.ipynb").write_text(json.dumps(nb))
-    assert ex.build_notebooks(tmp_path, check=True) == 1
-    assert ex.build_notebooks(tmp_path) == 0
+    assert authoring.build_notebooks(tmp_path, check=True) == 1
+    assert authoring.build_notebooks(tmp_path) == 0
     built = json.loads((tmp_path / "notebooks" / "01_demo.ipynb").read_text())
     assert [c["source"] for c in built["cells"]] == ["x = 1"]
-    assert ex.build_notebooks(tmp_path, check=True) == 0
+    assert authoring.build_notebooks(tmp_path, check=True) == 0
     with pytest.raises(ValueError, match="solutions"):
-        ex.build_notebooks(tmp_path / "nowhere")
+        authoring.build_notebooks(tmp_path / "nowhere")

@@ -42,10 +42,10 @@ class _View(nn.Module):
         return z.view(z.shape[0], -1, 1, 1)
 
 
-def good_generator(nz):
+def good_generator(z_dim):
     return nn.Sequential(
         _View(),
-        nn.ConvTranspose2d(nz, 64, 4, 1, 0, bias=False),  # (B, 64, 4, 4)
+        nn.ConvTranspose2d(z_dim, 64, 4, 1, 0, bias=False),  # (B, 64, 4, 4)
         nn.BatchNorm2d(64),
         nn.ReLU(True),
         nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False),  # (B, 32, 8, 8)
@@ -60,7 +60,7 @@ def test_generator_right_including_the_package_one():
     from gan_lessons.models import DCGANGenerator
 
     assert lesson4.check_generator(good_generator).status == "correct"
-    assert lesson4.check_generator(lambda nz: DCGANGenerator(nz, 16, 1, 16)).status == "correct"
+    assert lesson4.check_generator(lambda z_dim: DCGANGenerator(z_dim, 16, 1, 16)).status == "correct"
 
 
 def test_generator_missing():
@@ -68,8 +68,8 @@ def test_generator_missing():
 
 
 def test_generator_wrong_size():
-    def too_small(nz):
-        g = good_generator(nz)
+    def too_small(z_dim):
+        g = good_generator(z_dim)
         return nn.Sequential(*list(g)[:4], nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())  # 8x8
 
     fb = lesson4.check_generator(too_small)
@@ -77,26 +77,26 @@ def test_generator_wrong_size():
 
 
 def test_generator_without_tanh_or_with_linear_or_fixed_nz():
-    fb = lesson4.check_generator(lambda nz: nn.Sequential(*list(good_generator(nz))[:-1], nn.Sigmoid()))
+    fb = lesson4.check_generator(lambda z_dim: nn.Sequential(*list(good_generator(z_dim))[:-1], nn.Sigmoid()))
     assert fb.status == "wrong" and "Tanh" in fb.message
 
-    def with_linear(nz):
-        g = good_generator(nz)
-        return nn.Sequential(nn.Linear(nz, nz), *g)
+    def with_linear(z_dim):
+        g = good_generator(z_dim)
+        return nn.Sequential(nn.Linear(z_dim, z_dim), *g)
 
     fb = lesson4.check_generator(with_linear)
     assert fb.status == "wrong" and "fully connected" in fb.message
 
-    fb = lesson4.check_generator(lambda nz: good_generator(32))  # ignores nz: fails for nz = 7
-    assert fb.status == "wrong" and "nz=7" in fb.message
+    fb = lesson4.check_generator(lambda z_dim: good_generator(32))  # ignores z_dim: fails for z_dim = 7
+    assert fb.status == "wrong" and "z_dim=7" in fb.message
 
-    def no_bn(nz):
-        return nn.Sequential(*[m for m in good_generator(nz) if not isinstance(m, nn.BatchNorm2d)])
+    def no_bn(z_dim):
+        return nn.Sequential(*[m for m in good_generator(z_dim) if not isinstance(m, nn.BatchNorm2d)])
 
     fb = lesson4.check_generator(no_bn)
     assert fb.status == "wrong" and "batch norm" in fb.message
 
-    fb = lesson4.check_generator(lambda nz: "a generator")
+    fb = lesson4.check_generator(lambda z_dim: "a generator")
     assert fb.status == "wrong" and "nn.Module" in fb.message
 
 

@@ -56,9 +56,13 @@ def test_load_digits_resized_keeps_the_picture():
     assert load_digits().shape[-1] == 16  # the default
 
 
-@pytest.mark.parametrize("size", [7, 0, -3, 16.0, "16", None, True])
-def test_load_digits_bad_size(size):
-    with pytest.raises(ValueError, match="size"):
+@pytest.mark.parametrize(
+    "size, error",
+    [(7, ValueError), (0, ValueError), (-3, ValueError), (16.0, TypeError), ("16", TypeError), (None, TypeError)]
+    + [(True, TypeError)],
+)
+def test_load_digits_bad_size(size, error):  # out of range: ValueError; not an int: TypeError; both name size
+    with pytest.raises(error, match="size"):
         load_digits(size)
 
 

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lessons import recipes
-from gan_lessons.config import toy_config
+from gan_lessons import runs
 from gan_lessons.data import gaussian
+from gan_lessons.games import GAN
 from gan_lessons.losses import discriminator_loss, generator_loss_nonsaturating
 from gan_lessons.models import MLPDiscriminator, MLPGenerator
 from gan_lessons.plotting import plot_toy_dashboard
+from gan_lessons.recipes import toy_config
 from gan_lessons.training import StopTraining, seed_everything, train
 from gan_lessons.widgets import ToyGANDashboard, kde_1d, toy_snapshot
 
@@ -54,9 +55,9 @@ def train_by_hand():
 
 
 def fresh_game(cfg):
-    generator = seed_everything(cfg.seed)
-    target, G, D, opt_g, opt_d = recipes.build_toy(cfg)
-    return target, G, D, opt_g, opt_d, generator
+    rng = seed_everything(cfg.seed)
+    target, G, D, opt_g, opt_d = runs.build_toy(cfg)
+    return target, G, D, opt_g, opt_d, rng
 
 
 @pytest.mark.parametrize("data,k", [("gaussian", 1), ("mixture", 2)])
@@ -65,7 +66,7 @@ def test_notebook_loop_equals_package_train(train_by_hand, data, k):
     t1, G1, D1, og1, od1, gen1 = fresh_game(cfg)
     mine = train_by_hand(G1, D1, og1, od1, t1, 15, cfg.batch_size, cfg.k, gen1)
     t2, G2, D2, og2, od2, gen2 = fresh_game(cfg)
-    history = train(G2, D2, og2, od2, t2.sample, 15, batch_size=cfg.batch_size, k=cfg.k, generator=gen2)
+    history = train(G2, D2, og2, od2, t2.sample, 15, batch_size=cfg.batch_size, game=GAN(k=cfg.k), rng=gen2)
     assert [a for a, _ in mine] == history.loss_d
     assert [b for _, b in mine] == history.loss_g
     assert same_state(G1.state_dict(), G2.state_dict()) and same_state(D1.state_dict(), D2.state_dict())
@@ -206,7 +207,7 @@ def test_train_records_snapshots_and_matches_the_recipe(dash):
     r = dash.train()
     assert [s.step for s in dash.snapshots] == [0, 10, 20, 30]
     assert dash.run is r and dash.G is r.G and dash.D is r.D and len(dash.history) == 30
-    reference = recipes.run(small_cfg(steps=30))  # the callback must not change the run
+    reference = runs.run(small_cfg(steps=30))  # the callback must not change the run
     assert same_state(r.G.state_dict(), reference.G.state_dict())
     assert dash.latest.ks < dash.snapshots[0].ks  # it learned something
     g0 = state(dash.G)

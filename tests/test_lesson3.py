@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lessons.config import ToyConfig, toy_config
 from gan_lessons.data.toy import grid25, ring8
+from gan_lessons.games import WGANGP, UnrolledGAN, unroll_d
 from gan_lessons.losses import (
     critic_loss,
     discriminator_loss,
@@ -16,8 +16,9 @@ from gan_lessons.losses import (
     gradient_penalty,
 )
 from gan_lessons.models import MLPDiscriminator, MLPGenerator
-from gan_lessons.recipes import build_toy, run
-from gan_lessons.training import d_step, g_step, train, unroll_d
+from gan_lessons.recipes import ToyConfig, toy_config
+from gan_lessons.runs import build_toy, run
+from gan_lessons.training import d_step, g_step, train
 
 # ---------------------------------------------------------------- packing and spectral norm
 
@@ -123,12 +124,12 @@ def test_d_step_with_wgan_gp_descends_critic_loss_plus_penalty():
     G, D = MLPGenerator(2, 2, 8, 1), MLPDiscriminator(2, 8, 1)
     opt = torch.optim.SGD(D.parameters(), lr=0.0)
     real, z = torch.randn(16, 2), torch.randn(16, 2)
-    loss, _, _ = d_step(G, D, opt, real, z, wgan_gp=10.0, generator=torch.Generator().manual_seed(3))
+    loss, _, _ = d_step(G, D, opt, real=real, z=z, game=WGANGP(gp=10.0), rng=torch.Generator().manual_seed(3))
     with torch.no_grad():
         fake = G(z)
     want = critic_loss(D(real), D(fake)) + 10.0 * gradient_penalty(D, real, fake, torch.Generator().manual_seed(3))
     assert loss == pytest.approx(want.item(), rel=1e-6)
-    plain, _, _ = d_step(G, D, opt, real, z)
+    plain, _, _ = d_step(G, D, opt, real=real, z=z)
     assert plain == pytest.approx(discriminator_loss(D(real), D(fake)).item(), rel=1e-6)
 
 
@@ -147,9 +148,10 @@ def test_unroll_d_takes_differentiable_sgd_steps_without_touching_d():
     for (name, p), g in zip(D.named_parameters(), grads, strict=True):
         assert torch.allclose(params[name], p - 0.1 * g, atol=1e-6)
     assert all(torch.equal(before[k], v) for k, v in D.state_dict().items())
-    # differentiable with respect to G: a G step through them gets a gradient
+    # differentiable with respect to G: a G step through them (the unrolled game's) gets a gradient
     opt_g = torch.optim.SGD(G.parameters(), lr=0.0)
-    g_step(G, D, opt_g, torch.randn(16, 2), d_params=unroll_d(G, D, [real, real], [z, z], 0.1))
+    game = UnrolledGAN(unroll=2, unroll_lr=0.1)
+    g_step(G, D, opt_g, z=torch.randn(16, 2), game=game, sample_real=lambda n, rng: real)
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters())
 
 
@@ -158,9 +160,9 @@ def test_unrolled_g_gradient_differs_from_plain():
     G, D = MLPGenerator(2, 2, 16, 2), MLPDiscriminator(2, 16, 2)
     z, real = torch.randn(32, 2), torch.randn(32, 2)
     opt_g = torch.optim.SGD(G.parameters(), lr=0.0)
-    g_step(G, D, opt_g, z)
+    g_step(G, D, opt_g, z=z)
     plain = [p.grad.clone() for p in G.parameters()]
-    g_step(G, D, opt_g, z, d_params=unroll_d(G, D, [real] * 3, [z] * 3, 0.5))
+    g_step(G, D, opt_g, z=z, game=UnrolledGAN(unroll=3, unroll_lr=0.5), sample_real=lambda n, rng: real)
     assert any(not torch.allclose(a, p.grad) for a, p in zip(plain, G.parameters(), strict=True))
 
 
@@ -176,7 +178,7 @@ def test_train_validates_unroll():
     G, D = MLPGenerator(2, 2, 8, 1), MLPDiscriminator(2, 8, 1)
     opt = torch.optim.SGD(G.parameters(), lr=0.0)
     with pytest.raises(ValueError, match="unroll"):
-        train(G, D, opt, opt, ring8().sample, 1, unroll=-1)
+        train(G, D, opt, opt, ring8().sample, 1, game=UnrolledGAN(unroll=-1))
 
 
 # ---------------------------------------------------------------- recipe fields
@@ -198,7 +200,7 @@ def test_new_toy_fields_default_to_off_and_are_at_the_end():
         ({"spectral_norm": "yes"}, TypeError, "spectral_norm"),
         ({"wgan_gp": -1.0}, ValueError, "wgan_gp"),
         ({"unroll": -2}, ValueError, "unroll"),
-        ({"unroll": 1.5}, ValueError, "unroll"),
+        ({"unroll": 1.5}, TypeError, "unroll"),
         ({"unroll_lr": 0.0}, ValueError, "unroll_lr"),
         ({"unroll": 2, "wgan_gp": 1.0}, ValueError, "combined"),
     ],

@@ -17,13 +17,14 @@ from gan_lessons.metrics import (
     frechet_distance,
     nearest_neighbours,
 )
+from gan_lessons.metrics import digits as digit_metrics
 
 
 @pytest.fixture(scope="module")
 def real():
     """The 449 held-out digits the classifier never saw, at 8x8, with labels."""
     images, labels = load_digits(8, return_labels=True)
-    _, test_idx, _, _ = metrics._digit_splits()
+    _, test_idx, _, _ = digit_metrics._digit_splits()
     return images[test_idx], labels[test_idx]
 
 
@@ -142,21 +143,21 @@ def test_nearest_neighbours_finds_copies():
 
 def test_disk_cache_is_written_atomically_and_reloaded(cache_dir, monkeypatch):
     calls = []
-    real_train = metrics._train_classifier
+    real_train = digit_metrics._train_classifier
 
     def quick_train(images, labels):  # one epoch: the cache, not the classifier, is under test
         calls.append(len(images))
         return real_train(images, labels, epochs=1)
 
-    monkeypatch.setattr(metrics, "_train_classifier", quick_train)
-    monkeypatch.setattr(metrics, "_CLASSIFIERS", {})
+    monkeypatch.setattr(digit_metrics, "_train_classifier", quick_train)
+    monkeypatch.setattr(digit_metrics, "_CLASSIFIERS", {})
     first = digit_classifier()
-    path = cache_dir / f"digit_classifier_{metrics.DIGIT_CLASSIFIER_VERSION}.pt"
+    path = cache_dir / f"digit_classifier_{digit_metrics.DIGIT_CLASSIFIER_VERSION}.pt"
     assert path.is_file() and calls == [1347]
     assert not list(cache_dir.glob(".*.tmp"))  # no temporary file left behind
     torch.load(path, weights_only=True)  # plain tensors and data only
 
-    monkeypatch.setattr(metrics, "_CLASSIFIERS", {})  # a new session: loaded from disk, not trained
+    monkeypatch.setattr(digit_metrics, "_CLASSIFIERS", {})  # a new session: loaded from disk, not trained
     second = digit_classifier()
     assert calls == [1347] and second is not first
     assert second.accuracy == first.accuracy
@@ -165,15 +166,15 @@ def test_disk_cache_is_written_atomically_and_reloaded(cache_dir, monkeypatch):
     assert digit_classifier() is second  # and then from memory
 
     path.write_bytes(b"not a checkpoint")  # corrupt: trained again and overwritten
-    monkeypatch.setattr(metrics, "_CLASSIFIERS", {})
+    monkeypatch.setattr(digit_metrics, "_CLASSIFIERS", {})
     digit_classifier()
     assert calls == [1347, 1347]
     torch.load(path, weights_only=True)
 
 
 def test_uncached_classifier_leaves_no_file_and_global_rng(cache_dir, monkeypatch):
-    real_train = metrics._train_classifier
-    monkeypatch.setattr(metrics, "_train_classifier", lambda i, lab: real_train(i, lab, epochs=1))
+    real_train = digit_metrics._train_classifier
+    monkeypatch.setattr(digit_metrics, "_train_classifier", lambda i, lab: real_train(i, lab, epochs=1))
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)

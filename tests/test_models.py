@@ -25,7 +25,7 @@ def test_mlp_shift_scale():
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("sn", [False, True])
 def test_dcgan_shapes(size, channels, sn):
-    G = DCGANGenerator(nz=10, image_size=size, channels=channels, width=8)
+    G = DCGANGenerator(z_dim=10, image_size=size, channels=channels, width=8)
     D = DCGANDiscriminator(image_size=size, channels=channels, width=8, spectral_norm=sn)
     x = G(torch.randn(4, 10))
     assert x.shape == (4, channels, size, size)
@@ -35,7 +35,7 @@ def test_dcgan_shapes(size, channels, sn):
 
 def test_dcgan_init_is_n0_002():
     torch.manual_seed(0)
-    G = DCGANGenerator(nz=64, image_size=32, width=32)
+    G = DCGANGenerator(z_dim=64, image_size=32, width=32)
     w = G.net[0].weight
     assert abs(w.mean().item()) < 2e-3
     assert w.std().item() == pytest.approx(0.02, rel=0.05)

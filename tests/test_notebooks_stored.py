@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_lessons.exercises import build_notebooks
+from gan_lessons.authoring import build_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))

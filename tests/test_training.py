@@ -6,19 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lessons.config import DCGANConfig, ToyConfig, toy_config
+from gan_lessons.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gan_lessons.data import gaussian
+from gan_lessons.games import GAN
 from gan_lessons.models import MLPDiscriminator, MLPGenerator
-from gan_lessons.recipes import generate, generator_from_checkpoint, run
+from gan_lessons.recipes import DCGANConfig, ToyConfig, toy_config
+from gan_lessons.runs import generate, generator_from_checkpoint, run
 from gan_lessons.training import (
     EMA,
-    CheckpointError,
     StopTraining,
     TrainingDiverged,
     d_step,
     g_step,
-    load_checkpoint,
-    save_checkpoint,
     seed_everything,
     select_device,
     train,
@@ -34,10 +33,10 @@ def small_pair():
 def test_d_step_lowers_d_loss_on_fixed_batch():
     G, D, opt_g, opt_d = small_pair()
     real, z = gaussian().sample(256), torch.randn(256, 1)
-    losses = [d_step(G, D, opt_d, real, z)[0] for _ in range(30)]
+    losses = [d_step(G, D, opt_d, real=real, z=z)[0] for _ in range(30)]
     assert losses[-1] < losses[0] - 0.1
     g_before = [p.clone() for p in G.parameters()]
-    d_step(G, D, opt_d, real, z)
+    d_step(G, D, opt_d, real=real, z=z)
     assert all(torch.equal(a, b) for a, b in zip(g_before, G.parameters(), strict=True))  # G untouched
 
 
@@ -45,7 +44,7 @@ def test_g_step_moves_only_g_and_lowers_its_loss():
     G, D, opt_g, opt_d = small_pair()
     z = torch.randn(256, 1)
     d_before = [p.clone() for p in D.parameters()]
-    losses = [g_step(G, D, opt_g, z) for _ in range(30)]
+    losses = [g_step(G, D, opt_g, z=z) for _ in range(30)]
     assert losses[-1] < losses[0]
     assert all(torch.equal(a, b) for a, b in zip(d_before, D.parameters(), strict=True))
 
@@ -53,7 +52,7 @@ def test_g_step_moves_only_g_and_lowers_its_loss():
 def test_train_one_batch_smoke_history_and_callbacks():
     G, D, opt_g, opt_d = small_pair()
     seen = []
-    h = train(G, D, opt_g, opt_d, gaussian().sample, steps=3, batch_size=8, k=2, callbacks=[seen.append])
+    h = train(G, D, opt_g, opt_d, gaussian().sample, steps=3, batch_size=8, game=GAN(k=2), callbacks=[seen.append])
     assert h.step == [1, 2, 3] and len(h.loss_d) == 3
     assert [i.step for i in seen] == [1, 2, 3] and seen[0].total == 3
     assert all(0 < v < 1 for v in h.d_real + h.d_fake)
@@ -61,7 +60,7 @@ def test_train_one_batch_smoke_history_and_callbacks():
 
 def test_k_discriminator_steps_per_generator_step():
     G, D, opt_g, opt_d = small_pair()
-    train(G, D, opt_g, opt_d, gaussian().sample, steps=4, batch_size=8, k=3)
+    train(G, D, opt_g, opt_d, gaussian().sample, steps=4, batch_size=8, game=GAN(k=3))
     assert opt_d.state[next(iter(D.parameters()))]["step"].item() == 12
     assert opt_g.state[next(iter(G.parameters()))]["step"].item() == 4
 
@@ -90,7 +89,7 @@ def test_nan_stops_with_clear_error():
 def test_train_validates_arguments():
     G, D, opt_g, opt_d = small_pair()
     with pytest.raises(ValueError, match="k must"):
-        train(G, D, opt_g, opt_d, gaussian().sample, steps=1, k=0)
+        train(G, D, opt_g, opt_d, gaussian().sample, steps=1, game=GAN(k=0))
     with pytest.raises(TypeError, match="steps"):
         train(G, D, opt_g, opt_d, gaussian().sample, steps=1.5)
 
@@ -182,7 +181,7 @@ def test_periodic_checkpoints_resume_exactly(tmp_path):
 
 
 def test_linear_decay_schedule():
-    from gan_lessons.training import linear_decay_
+    from gan_lessons.training import linear_decay, set_lr
 
     G, D, opt_g, opt_d = small_pair()
     seen = []
@@ -194,17 +193,17 @@ def test_linear_decay_schedule():
         gaussian().sample,
         steps=4,
         batch_size=8,
-        lr_decay=True,
+        lr_schedule=linear_decay,
         callbacks=[lambda info: seen.append(opt_g.param_groups[0]["lr"])],
     )
     assert seen == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
-    linear_decay_([opt_d], 0.5)
+    set_lr(opt_d, 0.5)
     assert opt_d.param_groups[0]["lr"] == pytest.approx(0.5e-3)  # of the initial value, not the current one
 
 
 def test_exact_resume_dcgan(tmp_path):
     images = torch.rand(40, 1, 8, 8) * 2 - 1
-    cfg = DCGANConfig(data="digits", image_size=8, nz=4, g_width=4, d_width=4, batch_size=8, epochs=3)
+    cfg = DCGANConfig(data="digits", image_size=8, z_dim=4, g_width=4, d_width=4, batch_size=8, epochs=3)
     full = run(cfg, images=images)
     run(replace(cfg, epochs=1), images=images, out=tmp_path / "a")
     resumed = run(cfg, resume=tmp_path / "a" / "checkpoint.pt", images=images)

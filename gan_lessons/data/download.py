@@ -6,7 +6,7 @@ module follows three rules so that never happens:
 
 1. every file has a known SHA-256 checksum, and a file is only used if it matches;
 2. bytes are streamed into a temporary file *next to* the destination, which is moved into
-   place with :func:`os.replace` (atomic) only once the checksum is right;
+   place atomically (:func:`gan_lessons._atomic.atomic_write`) only once the checksum is right;
 3. on any failure the temporary file is deleted and a :class:`DownloadError` says, in one line,
    what went wrong and how to fix it.
 
@@ -31,7 +31,8 @@ from typing import NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._atomic import temp_file_for
+from .._atomic import atomic_write
+from .._validate import check_bool, check_number
 
 __all__ = [
     "DATASET_FILES",
@@ -186,14 +187,12 @@ def _describe(err):
 
 
 def _fetch(url, dest, sha256, progress, timeout):
-    """Stream ``url`` into a temporary file next to ``dest``; move it into place if it checks out."""
-    fd, tmp_name = temp_file_for(dest, suffix=".part")
-    tmp = Path(tmp_name)
+    """Stream ``url`` into a temporary file next to ``dest``; move it into place only if it checks out."""
     try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with atomic_write(dest, suffix=".part") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length", "")
             total = int(length) if length.isdigit() else None
+            digest = hashlib.sha256()
             with tqdm(
                 total=total,
                 unit="B",
@@ -207,18 +206,13 @@ def _fetch(url, dest, sha256, progress, timeout):
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
-            out.flush()
-            os.fsync(out.fileno())
-        got = digest.hexdigest()
-        if got != sha256:
-            raise _FetchFailed(f"SHA-256 mismatch (expected {sha256}, got {got})")
-        os.replace(tmp, dest)
+            got = digest.hexdigest()
+            if got != sha256:  # raised inside the block: the temporary file is removed, dest left alone
+                raise _FetchFailed(f"SHA-256 mismatch (expected {sha256}, got {got})")
     except (OSError, http.client.HTTPException, ValueError) as err:
         # OSError covers URLError, HTTPError, timeouts and dropped connections; ValueError is
         # what urllib raises for a malformed URL.
         raise _FetchFailed(_describe(err)) from err
-    finally:
-        tmp.unlink(missing_ok=True)  # already gone if os.replace succeeded
 
 
 def download(url, dest, sha256, progress=True, timeout=30.0):
@@ -226,7 +220,7 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
 
     If ``dest`` already holds a file with the right checksum it is returned at once, without
     touching the network. Otherwise the file is streamed into a temporary file in the same folder,
-    its checksum is verified, and only then is it moved to ``dest`` with :func:`os.replace`.
+    its checksum is verified, and only then is it moved to ``dest`` (atomically).
 
     Parameters
     ----------
@@ -264,10 +258,8 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
     urls = _check_urls(url)
     dest = _as_path(dest, "dest")
     sha256 = _check_sha256(sha256)
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    check_bool("progress", progress)
+    check_number("timeout", timeout, low=0, low_open=True)
 
     removed = False
     if dest.is_file():

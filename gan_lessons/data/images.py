@@ -16,7 +16,6 @@ Three sources, from smallest to largest:
 
 from __future__ import annotations
 
-import operator
 import os
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 
+from .._validate import check_choice, check_int
 from .download import DATASET_FILES, DownloadError, default_cache_dir, file_sha256, read_idx
 from .download import download as download_file  # load_mnist has a `download` flag
 
@@ -40,19 +40,6 @@ __all__ = [
 IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-
-
-def _check_size(size, name="size", minimum=1):
-    """``size`` as a Python int, or a ValueError naming the argument."""
-    try:
-        if isinstance(size, bool):
-            raise TypeError
-        value = operator.index(size)  # accepts int and numpy integers, rejects 16.0 and "16"
-    except TypeError:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {size!r}")
-    return value
 
 
 def _resize(x, size):
@@ -83,7 +70,7 @@ def load_digits(size=16, return_labels=False):
     labels : torch.Tensor
         int64, shape ``(1797,)``; only if ``return_labels``.
     """
-    size = _check_size(size, minimum=8)
+    size = check_int("size", size, minimum=8)
     from sklearn.datasets import load_digits as sklearn_digits  # imported late: it is slow
 
     digits = sklearn_digits()
@@ -219,9 +206,8 @@ def load_image_folder(path, size=32, channels=1):
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a folder path (str or os.PathLike), got {type(path).__name__}")
-    size = _check_size(size)
-    if isinstance(channels, bool) or channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    size = check_int("size", size)
+    check_choice("channels", channels, (1, 3))
     folder = Path(path)
     if not folder.exists():
         raise ValueError(f"image folder {folder} does not exist")
@@ -271,7 +257,7 @@ def load_images(name_or_path, size=None, channels=None, **kw):
     if is_name and name_or_path == "digits":
         return load_digits(16 if size is None else size, **kw)
     if is_name:
-        size = 28 if size is None else _check_size(size)  # checked before any download
+        size = 28 if size is None else check_int("size", size)  # checked before any download
         out = load_mnist(name_or_path, **kw)
         if size == 28:
             return out

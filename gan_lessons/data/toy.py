@@ -22,6 +22,8 @@ import math
 import numpy as np
 import torch
 
+from .._validate import check_int, check_number
+
 __all__ = ["GaussianMixture", "gaussian", "mixture", "ring8", "grid25", "toy_target", "TOY_TARGETS"]
 
 TOY_TARGETS = ("gaussian", "mixture", "ring8", "grid25")
@@ -70,19 +72,16 @@ class GaussianMixture:
         second = self.weights @ (self.centers**2 + self.sigmas[:, None] ** 2)
         return np.sqrt(second - self.mean**2)
 
-    def sample(self, n, generator=None):
+    def sample(self, n, rng=None):
         r"""Draw ``n`` samples as a float32 tensor of shape (n, dim).
 
         Ancestral sampling: pick :math:`k \sim w`, then :math:`x = \mu_k + \sigma_k \epsilon`.
-        ``generator`` (a :class:`torch.Generator`) makes it reproducible.
+        ``rng`` (a :class:`torch.Generator`) makes it reproducible.
         """
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"n must be an int, got {type(n).__name__}")
-        if n < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
+        check_int("n", n)
         w = torch.as_tensor(self.weights, dtype=torch.float64)
-        k = torch.multinomial(w, n, replacement=True, generator=generator)
-        eps = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        k = torch.multinomial(w, n, replacement=True, generator=rng)
+        eps = torch.randn(n, self.dim, generator=rng, dtype=torch.float64)
         mu = torch.as_tensor(self.centers)[k]
         sd = torch.as_tensor(self.sigmas)[k, None]
         return (mu + sd * eps).float()
@@ -116,17 +115,9 @@ class GaussianMixture:
         return f"GaussianMixture(name={self.name!r}, K={len(self.weights)}, dim={self.dim})"
 
 
-def _check_float(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number, got {type(v).__name__}")
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {v}")
-    return float(v)
-
-
 def gaussian(mean=4.0, std=1.25):
     r"""The 1-D target of lesson 2: :math:`\mathcal{N}(\text{mean}, \text{std}^2)`, default N(4, 1.25)."""
-    mean, std = _check_float("mean", mean), _check_float("std", std)
+    mean, std = check_number("mean", mean), check_number("std", std)
     if std <= 0:
         raise ValueError(f"std must be > 0, got {std}")
     return GaussianMixture([[mean]], std, name=f"N({mean:g}, {std:g})")
@@ -134,7 +125,7 @@ def gaussian(mean=4.0, std=1.25):
 
 def mixture(means=(-2.0, 2.0), stds=(0.5, 0.5), weights=None):
     """A 1-D Gaussian mixture, by default two well separated equal components at -2 and 2."""
-    means = [[_check_float("means", m)] for m in means]
+    means = [[check_number("means", m)] for m in means]
     return GaussianMixture(means, stds, weights, name="mixture")
 
 

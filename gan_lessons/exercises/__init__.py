@@ -19,18 +19,15 @@ it *returns* a :class:`Feedback`, shown as a coloured box, with status ``"correc
 solutions notebook ends with ``assert_all_correct("lesson1")`` in a cell tagged ``solution``.
 
 One source of truth: ``solutions/NN_*.ipynb`` holds everything; ``notebooks/NN_*.ipynb`` (what
-learners open) is made from it by :func:`build_notebooks` (``python -m gan_lessons notebooks``),
-which drops ``solution`` cells and every output. A test checks the two never drift apart.
+learners open) is made from it by :func:`gan_lessons.authoring.build_notebooks` (``python -m gan_lessons
+notebooks``), which drops ``solution`` cells and every output. A test checks the two never drift apart.
 """
 
 from __future__ import annotations
 
-import copy
 import html
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = [
     "Feedback",
@@ -40,8 +37,6 @@ __all__ = [
     "results",
     "assert_all_correct",
     "reset",
-    "learner_version",
-    "build_notebooks",
     "SOLUTION_TAG",
     "EXERCISE_TAG",
 ]
@@ -173,52 +168,3 @@ def assert_all_correct(prefix, expected=None):
     if expected is not None and len(got) != expected:
         raise AssertionError(f"expected {expected} checked exercises under {prefix!r}, found {len(got)}: {sorted(got)}")
     return len(got)
-
-
-# ------------------------------------------------------------------------------ notebooks
-
-
-def learner_version(nb):
-    """The learner's notebook from a solutions notebook (a dict in nbformat 4 JSON).
-
-    Drops cells tagged ``solution``, clears outputs and execution counts, drops widget state.
-    """
-    nb = copy.deepcopy(nb)
-    cells = []
-    for cell in nb["cells"]:
-        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
-            continue
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-        cells.append(cell)
-    nb["cells"] = cells
-    nb.get("metadata", {}).pop("widgets", None)
-    return nb
-
-
-def _dump(nb):
-    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-def build_notebooks(root=None, check=False):
-    """Write ``notebooks/X.ipynb`` = :func:`learner_version` of every ``solutions/X.ipynb``.
-
-    With ``check=True`` write nothing and return 1 (printing the names) if any is out of date.
-    Returns 0 on success, as the command line's exit status.
-    """
-    root = Path(root) if root is not None else Path.cwd()
-    src, dst = root / "solutions", root / "notebooks"
-    if not src.is_dir():
-        raise ValueError(f"no solutions/ folder in {root}; run this from the course's root folder")
-    stale = []
-    for path in sorted(src.glob("*.ipynb")):
-        text = _dump(learner_version(json.loads(path.read_text())))
-        out = dst / path.name
-        if not out.exists() or out.read_text() != text:
-            stale.append(out)
-            if not check:
-                dst.mkdir(exist_ok=True)
-                out.write_text(text)
-    for out in stale:
-        print(f"{'out of date' if check else 'wrote'}: {out}")
-    return 1 if (check and stale) else 0

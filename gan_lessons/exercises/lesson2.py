@@ -64,7 +64,7 @@ def check_d_step(d_step):
     g_before, d_before = _params(G), _params(D)
 
     out = call_answer(d_step, G, D, opt, real.clone(), z.clone())
-    reference(G_ref, D_ref, opt_ref, real, z)
+    reference(G_ref, D_ref, opt_ref, real=real, z=z)
 
     if isinstance(out, (tuple, list)):
         out = out[0]

@@ -44,8 +44,8 @@ def check_convt_size(convt_size):
     return "h_out = (h - 1)·s - 2p + k: kernel 4, stride 2, padding 1 doubles the size; kernel 4 on 1x1 makes 4x4."
 
 
-def _generator_out(G, nz, n=8):
-    z = torch.randn(n, nz, generator=torch.Generator().manual_seed(0))
+def _generator_out(G, z_dim, n=8):
+    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(0))
     G.eval()
     with torch.no_grad():
         x = G(z)
@@ -55,23 +55,23 @@ def _generator_out(G, nz, n=8):
 
 @record("lesson4.generator")
 def check_generator(make_generator):
-    r"""Exercise 2: ``make_generator(nz)`` builds a DCGAN generator for 16x16 grayscale digits.
+    r"""Exercise 2: ``make_generator(z_dim)`` builds a DCGAN generator for 16x16 grayscale digits.
 
     The guidelines (Radford et al. 2015): transposed convolutions, batch norm and ReLU in the hidden
-    layers, tanh at the output, no pooling and no fully connected hidden layers; input (B, nz).
+    layers, tanh at the output, no pooling and no fully connected hidden layers; input (B, z_dim).
     """
-    for nz in (32, 7):
-        G = call_answer(make_generator, nz)
+    for z_dim in (32, 7):
+        G = call_answer(make_generator, z_dim)
         assert isinstance(G, nn.Module), f"make_generator should return an nn.Module, got {type(G).__name__}"
         try:
-            x = _generator_out(G, nz)
+            x = _generator_out(G, z_dim)
         except RuntimeError as e:
             raise AssertionError(
-                f"Your generator failed on noise of shape (8, {nz}): {str(e).splitlines()[0]}. Does it reshape z "
-                f"to (B, nz, 1, 1) first, and is the first layer's in_channels nz={nz}?"
+                f"Your generator failed on noise of shape (8, {z_dim}): {str(e).splitlines()[0]}. Does it reshape z "
+                f"to (B, z_dim, 1, 1) first, and is the first layer's in_channels z_dim={z_dim}?"
             ) from None
         assert tuple(x.shape) == (8, 1, 16, 16), (
-            f"For noise (8, {nz}) the output should be (8, 1, 16, 16), yours is {tuple(x.shape)}. Print the shape "
+            f"For noise (8, {z_dim}) the output should be (8, 1, 16, 16), yours is {tuple(x.shape)}. Print the shape "
             "after each layer: 1 -> 4 (kernel 4, stride 1, padding 0), then each kernel 4 / stride 2 / "
             "padding 1 doubles."
         )
@@ -89,7 +89,7 @@ def check_generator(make_generator):
         )
         assert x.abs().max() <= 1.0 and x.std() > 0, "The output should vary and stay in [-1, 1]."
     n = sum(p.numel() for p in G.parameters())
-    return f"A DCGAN generator: (B, {nz}) -> (B, 1, 16, 16) with {n:,} parameters, transposed convs, BN, ReLU, tanh."
+    return f"A DCGAN generator: (B, {z_dim}) -> (B, 1, 16, 16) with {n:,} parameters, transposed convs, BN, ReLU, tanh."
 
 
 @record("lesson4.frechet_distance")
@@ -131,12 +131,12 @@ def check_slerp(slerp):
               \quad \cos\Omega = \frac{z_0 \cdot z_1}{\lVert z_0\rVert \lVert z_1\rVert}
     """
     g = torch.Generator().manual_seed(2016)
-    for nz in (2, 32):
-        z0, z1 = torch.randn(nz, generator=g), torch.randn(nz, generator=g)
+    for z_dim in (2, 32):
+        z0, z1 = torch.randn(z_dim, generator=g), torch.randn(z_dim, generator=g)
         for t, want in zip(torch.linspace(0, 1, 5).tolist(), latent_path(z0, z1, 5), strict=True):
             got = torch.as_tensor(call_answer(slerp, z0.clone(), z1.clone(), t), dtype=torch.float32).reshape(-1)
-            assert got.shape == (nz,), (
-                f"slerp should return a code of {nz} numbers, like z0; got shape {tuple(got.shape)}"
+            assert got.shape == (z_dim,), (
+                f"slerp should return a code of {z_dim} numbers, like z0; got shape {tuple(got.shape)}"
             )
             if 0 < t < 1 and torch.allclose(got, (1 - t) * z0 + t * z1, atol=1e-4):
                 raise AssertionError(
@@ -144,7 +144,7 @@ def check_slerp(slerp):
                     "never saw codes; follow the arc instead: weights sin((1 - t)Ω)/sin Ω and sin(tΩ)/sin Ω."
                 )
             assert torch.allclose(got, want, atol=1e-4), (
-                f"At t = {t} (nz = {nz}) the code should start {np.round(want[:3].numpy(), 4)}, yours starts "
+                f"At t = {t} (z_dim = {z_dim}) the code should start {np.round(want[:3].numpy(), 4)}, yours starts "
                 f"{np.round(got[:3].numpy(), 4)}. Ω is the angle between z0 and z1: arccos of their dot product "
                 "divided by both norms."
             )

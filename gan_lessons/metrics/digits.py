@@ -1,11 +1,15 @@
-r"""How good is a generator? Numbers that answer it for each lesson's data.
+r"""How good are generated digits? The digit classifier and digit-FID of lesson 4.
 
-* 1-D (lesson 2): the Kolmogorov–Smirnov distance :math:`\sup_x |F_n(x) - F(x)|` between the
-  samples' empirical CDF and the target's exact CDF.
-* 2-D mixtures (lesson 3): *modes covered* and the *share of high-quality samples*, the metrics of
-  Metz et al. 2016 (Unrolled GAN), Srivastava et al. 2017 (VEEGAN) and Lin et al. 2018 (PacGAN): a
-  sample is high quality when it lies within :math:`3\sigma` of its nearest centre; a mode is
-  covered when it receives at least ``min_count`` high-quality samples.
+A small CNN trained on scikit-learn's digits answers three questions: does it read them confidently
+(:func:`classifier_confidence`), is every digit drawn (:func:`class_histogram`), and how far is the
+generated distribution from the real one in the CNN's feature space (:func:`digit_fid`, the FID of
+Heusel et al. 2017 with the CNN in place of Inception):
+
+.. math:: \text{FID} = \lVert \mu_g - \mu_r \rVert^2 + \operatorname{Tr}\big(\Sigma_g + \Sigma_r
+          - 2 (\Sigma_g \Sigma_r)^{1/2}\big).
+
+Everything works at the data's native 8x8 resolution; larger samples are first mapped back to 8x8
+(see :func:`as_digit_pixels`). :func:`nearest_neighbours` tells whether G copies its training images.
 """
 
 from __future__ import annotations
@@ -13,105 +17,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["ks_distance", "mode_coverage"]
+from .._validate import check_int
+from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..data import default_cache_dir, load_digits
+from ._common import _as_numpy
 
-
-def _as_numpy(name, x):
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    elif not isinstance(x, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(x).__name__}")
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return x
-
-
-def ks_distance(samples, target):
-    r"""Kolmogorov–Smirnov distance between 1-D samples and a 1-D target.
-
-    .. math:: KS = \sup_x |F_n(x) - F(x)| = \max_i \max\!\left(\tfrac{i}{n} - F(x_{(i)}),\
-              F(x_{(i)}) - \tfrac{i-1}{n}\right)
-
-    Parameters
-    ----------
-    samples : array or tensor, shape (n,) or (n, 1)
-    target : object with a ``cdf`` method (e.g. :func:`gan_lessons.data.gaussian`) or a callable CDF.
-
-    Returns
-    -------
-    float in [0, 1]; about :math:`0.87/\sqrt{n}` for samples from the target itself.
-    """
-    x = _as_numpy("samples", samples)
-    if x.ndim == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ValueError(f"samples must be 1-D, shape (n,) or (n, 1); got {x.shape}")
-    cdf = getattr(target, "cdf", target)
-    if not callable(cdf):
-        raise TypeError("target must have a cdf method or be a callable CDF")
-    x = np.sort(x)
-    f = np.asarray(cdf(x), dtype=np.float64)
-    n = len(x)
-    i = np.arange(1, n + 1)
-    return float(max((i / n - f).max(), (f - (i - 1) / n).max()))
-
-
-def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
-    r"""Modes covered and share of high-quality samples, for a Gaussian-mixture target.
-
-    A sample is *high quality* if its distance to the nearest centre is at most
-    :math:`n\_sigma \cdot \sigma` of that centre; a mode is *covered* if at least ``min_count``
-    high-quality samples fall in it.
-
-    Parameters
-    ----------
-    samples : array or tensor, shape (n, dim)
-    target : :class:`gan_lessons.data.GaussianMixture` (e.g. ``ring8()``, ``grid25()``)
-    min_count : int
-        High-quality samples a mode needs to count as covered.
-    n_sigma : float
-        The high-quality radius in standard deviations.
-
-    Returns
-    -------
-    dict
-        ``modes`` (int, covered), ``total_modes`` (int), ``hq_share`` (float in [0, 1]) and
-        ``counts`` (high-quality samples per mode, a list).
-    """
-    x = _as_numpy("samples", samples)
-    centers = getattr(target, "centers", None)
-    if centers is None:
-        raise TypeError("target must be a GaussianMixture (with centers and sigmas)")
-    if x.ndim == 1 and centers.shape[1] == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[1] != centers.shape[1]:
-        raise ValueError(f"samples must have shape (n, {centers.shape[1]}), got {x.shape}")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
-    d2 = ((x[:, None, :] - centers[None]) ** 2).sum(-1)  # (n, K) squared distances
-    nearest = d2.argmin(1)
-    hq = np.sqrt(d2[np.arange(len(x)), nearest]) <= n_sigma * target.sigmas[nearest]
-    counts = np.bincount(nearest[hq], minlength=len(centers))
-    return {
-        "modes": int((counts >= min_count).sum()),
-        "total_modes": len(centers),
-        "hq_share": float(hq.mean()),
-        "counts": counts.tolist(),
-    }
-
-
-# ---------------------------------------------------------------- lesson 4: digit-FID and the digit classifier
-#
-# How good are generated digits? A small CNN trained on scikit-learn's digits answers three questions:
-# does it read them confidently (classifier_confidence), is every digit drawn (class_histogram), and
-# how far is the generated distribution from the real one in the CNN's feature space (digit_fid, the
-# FID of Heusel et al. 2017 with the CNN in place of Inception). Everything works at the data's native
-# 8x8 resolution; larger samples are first mapped back to 8x8 (see as_digit_pixels).
-
-__all__ += [
+__all__ = [
     "DIGIT_CLASSIFIER_VERSION",
     "DigitClassifier",
     "digit_classifier",
@@ -231,9 +142,6 @@ def digit_classifier(cache=True, retrain=False, verbose=False):
     DigitClassifier
         In evaluation mode, gradients off.
     """
-    from .data import default_cache_dir, load_digits
-    from .training import CheckpointError, load_checkpoint, save_checkpoint
-
     if cache and not retrain and DIGIT_CLASSIFIER_VERSION in _CLASSIFIERS:
         return _CLASSIFIERS[DIGIT_CLASSIFIER_VERSION]
     path = default_cache_dir() / f"digit_classifier_{DIGIT_CLASSIFIER_VERSION}.pt"
@@ -388,8 +296,6 @@ def _reference_stats():
     """Feature mean and covariance of real half A (898 digits), cached with the classifier."""
     key = ("half_a", DIGIT_CLASSIFIER_VERSION)
     if key not in _CLASSIFIERS:
-        from .data import load_digits
-
         _, _, half_a, _ = _digit_splits()
         _CLASSIFIERS[key] = _gaussian_fit(digit_features(load_digits(8)[half_a]))
     return _CLASSIFIERS[key]
@@ -419,11 +325,9 @@ def digit_fid_baseline(n=None, seed=0):
     What a perfect generator would score with as many samples. ``n`` (2..899) uses a random subset of
     that size instead, for comparison with a smaller set of samples.
     """
-    from .data import load_digits
-
     _, _, _, half_b = _digit_splits()
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= len(half_b):
+        if check_int("n", n, minimum=2) > len(half_b):
             raise ValueError(f"n must be an int in 2..{len(half_b)} or None, got {n!r}")
         half_b = half_b[torch.randperm(len(half_b), generator=torch.Generator().manual_seed(seed))[:n]]
     return digit_fid(load_digits(8)[half_b])
@@ -472,7 +376,7 @@ def nearest_neighbours(samples, images, k=1):
     a, b = _as_numpy("samples", samples), _as_numpy("images", images)
     if a.ndim < 2 or a.shape[1:] != b.shape[1:]:
         raise ValueError(f"samples {a.shape} and images {b.shape} must have the same image shape")
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(b):
+    if check_int("k", k) > len(b):
         raise ValueError(f"k must be an int in 1..{len(b)}, got {k!r}")
     a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
     d2 = (a**2).sum(1)[:, None] - 2 * a @ b.T + (b**2).sum(1)[None]

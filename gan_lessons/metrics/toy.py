@@ -1,0 +1,203 @@
+r"""How good is a toy generator? Numbers for the 1-D and 2-D targets of lessons 2 and 3.
+
+* 1-D (lesson 2): the Kolmogorov–Smirnov distance :math:`\sup_x |F_n(x) - F(x)|` between the
+  samples' empirical CDF and the target's exact CDF, and a kernel density estimate :math:`\hat p_g`
+  of the generator's density; :func:`toy_snapshot` measures a 1-D GAN with both (the lesson-2
+  dashboard draws its :class:`ToySnapshot`).
+* 2-D mixtures (lesson 3): *modes covered* and the *share of high-quality samples*, the metrics of
+  Metz et al. 2016 (Unrolled GAN), Srivastava et al. 2017 (VEEGAN) and Lin et al. 2018 (PacGAN): a
+  sample is high quality when it lies within :math:`3\sigma` of its nearest centre; a mode is
+  covered when it receives at least ``min_count`` high-quality samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .._validate import check_int
+from ..losses import discriminator_loss, generator_loss
+from ..theory import js_divergence, optimal_discriminator
+from ._common import _as_numpy
+
+__all__ = ["ks_distance", "mode_coverage", "kde_1d", "ToySnapshot", "toy_snapshot"]
+
+
+def ks_distance(samples, target):
+    r"""Kolmogorov–Smirnov distance between 1-D samples and a 1-D target.
+
+    .. math:: KS = \sup_x |F_n(x) - F(x)| = \max_i \max\!\left(\tfrac{i}{n} - F(x_{(i)}),\
+              F(x_{(i)}) - \tfrac{i-1}{n}\right)
+
+    Parameters
+    ----------
+    samples : array or tensor, shape (n,) or (n, 1)
+    target : object with a ``cdf`` method (e.g. :func:`gan_lessons.data.gaussian`) or a callable CDF.
+
+    Returns
+    -------
+    float in [0, 1]; about :math:`0.87/\sqrt{n}` for samples from the target itself.
+    """
+    x = _as_numpy("samples", samples)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"samples must be 1-D, shape (n,) or (n, 1); got {x.shape}")
+    cdf = getattr(target, "cdf", target)
+    if not callable(cdf):
+        raise TypeError("target must have a cdf method or be a callable CDF")
+    x = np.sort(x)
+    f = np.asarray(cdf(x), dtype=np.float64)
+    n = len(x)
+    i = np.arange(1, n + 1)
+    return float(max((i / n - f).max(), (f - (i - 1) / n).max()))
+
+
+def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
+    r"""Modes covered and share of high-quality samples, for a Gaussian-mixture target.
+
+    A sample is *high quality* if its distance to the nearest centre is at most
+    :math:`n\_sigma \cdot \sigma` of that centre; a mode is *covered* if at least ``min_count``
+    high-quality samples fall in it.
+
+    Parameters
+    ----------
+    samples : array or tensor, shape (n, dim)
+    target : :class:`gan_lessons.data.GaussianMixture` (e.g. ``ring8()``, ``grid25()``)
+    min_count : int
+        High-quality samples a mode needs to count as covered.
+    n_sigma : float
+        The high-quality radius in standard deviations.
+
+    Returns
+    -------
+    dict
+        ``modes`` (int, covered), ``total_modes`` (int), ``hq_share`` (float in [0, 1]) and
+        ``counts`` (high-quality samples per mode, a list).
+    """
+    x = _as_numpy("samples", samples)
+    centers = getattr(target, "centers", None)
+    if centers is None:
+        raise TypeError("target must be a GaussianMixture (with centers and sigmas)")
+    if x.ndim == 1 and centers.shape[1] == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] != centers.shape[1]:
+        raise ValueError(f"samples must have shape (n, {centers.shape[1]}), got {x.shape}")
+    check_int("min_count", min_count)
+    d2 = ((x[:, None, :] - centers[None]) ** 2).sum(-1)  # (n, K) squared distances
+    nearest = d2.argmin(1)
+    hq = np.sqrt(d2[np.arange(len(x)), nearest]) <= n_sigma * target.sigmas[nearest]
+    counts = np.bincount(nearest[hq], minlength=len(centers))
+    return {
+        "modes": int((counts >= min_count).sum()),
+        "total_modes": len(centers),
+        "hq_share": float(hq.mean()),
+        "counts": counts.tolist(),
+    }
+
+
+def kde_1d(samples, grid, bandwidth=None):
+    r"""Gaussian kernel density estimate of 1-D samples on a grid: our estimate of :math:`p_g`.
+
+    .. math:: \hat p(x) = \frac{1}{n h} \sum_{i=1}^n \varphi\!\left(\frac{x - x_i}{h}\right),
+              \qquad h = 0.9 \min\!\left(\hat\sigma, \frac{IQR}{1.34}\right) n^{-1/5}
+
+    (Silverman's rule of thumb, unless ``bandwidth`` is given).
+
+    Parameters
+    ----------
+    samples : array or tensor, shape (n,) or (n, 1)
+    grid : array, shape (m,)
+    bandwidth : float, optional
+
+    Returns
+    -------
+    numpy array, shape (m,)
+    """
+    x = samples.detach().cpu().double().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples, float)
+    x = x.reshape(len(x), -1)
+    if x.shape[1] != 1 or len(x) < 2:
+        raise ValueError(f"samples must be 1-D with at least 2 values, got shape {np.shape(samples)}")
+    x = x[:, 0]
+    if not np.all(np.isfinite(x)):
+        raise ValueError("samples contains NaN or infinite values")
+    g = np.asarray(grid, dtype=np.float64)
+    if bandwidth is None:
+        q75, q25 = np.percentile(x, [75, 25])
+        spread = min(x.std(), (q75 - q25) / 1.34) or x.std() or 1e-3
+        bandwidth = 0.9 * spread * len(x) ** -0.2
+    if not bandwidth > 0:
+        raise ValueError(f"bandwidth must be > 0, got {bandwidth}")
+    u = (g[:, None] - x[None, :]) / bandwidth  # (m, n)
+    return np.exp(-0.5 * u**2).sum(1) / (len(x) * bandwidth * np.sqrt(2 * np.pi))
+
+
+@dataclass
+class ToySnapshot:
+    """Everything the lesson-2 dashboard draws for one moment of a 1-D GAN's training."""
+
+    step: int  #: generator steps so far
+    d_steps: int  #: discriminator steps so far
+    label: str  #: e.g. "training", "D step", "G step"
+    grid: object  #: x axis (numpy, (m,))
+    p_data: object  #: target density on the grid
+    p_g: object  #: KDE of the generator's samples on the grid
+    d: object  #: D(x) on the grid
+    d_star: object  #: optimal D* = p_data / (p_data + p_g) for the current p_g
+    samples: object  #: the generated evaluation samples (numpy, (n,))
+    z: object  #: a grid of noise values
+    gz: object  #: G on that grid
+    loss_d: float  #: discriminator loss on the evaluation batch
+    loss_g: float  #: generator loss on the evaluation batch
+    d_real: float  #: mean D(x) over the real evaluation batch
+    d_fake: float  #: mean D(G(z)) over the fake evaluation batch
+    ks: float  #: KS distance of the samples to the target
+    jsd: float  #: JSD(p_data || KDE of p_g) on the grid, nats
+    g_loss: str = "nonsaturating"
+    target_mean: float | None = None  #: for the perfect-mapping lines (single Gaussian targets)
+    target_std: float | None = None
+
+
+def toy_snapshot(G, D, target, grid, z_eval, x_eval, z_grid, *, step=0, d_steps=0, label="", g_loss="nonsaturating"):
+    r"""Measure a 1-D GAN on fixed evaluation data: densities, :math:`D`, :math:`D^*`, losses, KS and JSD.
+
+    :math:`p_g` is estimated by :func:`kde_1d` of ``G(z_eval)``; :math:`D^*` is lesson 1's
+    :func:`gan_lessons.theory.optimal_discriminator` of the exact :math:`p_{data}` and that estimate.
+    Nothing is trained (no gradients, no state changed).
+    """
+    grid = np.asarray(grid, dtype=np.float64)
+    with torch.no_grad():
+        fake = G(z_eval)
+        real_logits, fake_logits = D(x_eval), D(fake)
+        d = torch.sigmoid(D(torch.as_tensor(grid, dtype=torch.float32)[:, None])).double().numpy()
+        gz = G(z_grid).double().numpy().ravel()
+        loss_d = discriminator_loss(real_logits, fake_logits).item()
+        loss_g = generator_loss(fake_logits, g_loss).item()
+    samples = fake.double().numpy().ravel()
+    p_data = target.density(grid)
+    p_g = kde_1d(samples, grid)
+    single = len(target.weights) == 1
+    return ToySnapshot(
+        step=int(step),
+        d_steps=int(d_steps),
+        label=label,
+        grid=grid,
+        p_data=p_data,
+        p_g=p_g,
+        d=d,
+        d_star=optimal_discriminator(p_data, p_g),
+        samples=samples,
+        z=z_grid.double().numpy().ravel(),
+        gz=gz,
+        loss_d=loss_d,
+        loss_g=loss_g,
+        d_real=torch.sigmoid(real_logits).mean().item(),
+        d_fake=torch.sigmoid(fake_logits).mean().item(),
+        ks=ks_distance(samples, target),
+        jsd=float(js_divergence(p_data, p_g, grid[1] - grid[0])),
+        g_loss=g_loss,
+        target_mean=float(target.centers[0, 0]) if single else None,
+        target_std=float(target.sigmas[0]) if single else None,
+    )

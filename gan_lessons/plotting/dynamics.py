@@ -1,0 +1,177 @@
+r"""Pictures for training dynamics (lesson 3): the bilinear game, saturating losses, dropped modes.
+
+* The bilinear game :math:`\min_x \max_y xy`: paths of gradient methods over the field
+  :math:`(-y, x)` that simultaneous descent-ascent follows, and their distance to the equilibrium (0, 0).
+* The generator's loss: :math:`|\partial L_G / \partial \ell|` against :math:`D(G(z))` for the
+  saturating :math:`\log(1 - D(G(z)))` and non-saturating :math:`-\log D(G(z))` losses, and the
+  course of runs trained with each.
+* 2-D mixtures: samples over the target's centres, titled with the modes covered and the share of
+  high-quality samples (:func:`gan_lessons.metrics.mode_coverage`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+from ..dynamics import bilinear_field, distance_to_equilibrium
+from ..metrics.toy import mode_coverage
+from ._common import _new_ax
+
+__all__ = [
+    "plot_phase_portrait",
+    "plot_distance_to_equilibrium",
+    "plot_generator_loss_gradients",
+    "plot_saturation",
+    "plot_samples_2d",
+    "plot_samples_over_time",
+    "plot_method_grid",
+]
+
+#: one colour per method of the bilinear game and per generator loss, the same in every picture
+_METHOD_COLORS = {
+    "simultaneous": "tab:red",
+    "alternating": "tab:orange",
+    "extragradient": "tab:green",
+    "optimistic": "tab:blue",
+    "averaging": "tab:purple",
+    "saturating": "tab:red",
+    "nonsaturating": "tab:blue",
+    "saturating + Adam": "tab:orange",
+}
+
+
+def plot_phase_portrait(path, method="", ax=None, lim=None, field=True):
+    r"""A path of the bilinear game :math:`\min_x \max_y xy` over its gradient field.
+
+    ``path`` is :func:`gan_lessons.dynamics.bilinear_game`'s output; the arrows are the field
+    :math:`(-y, x)` that simultaneous descent-ascent follows; the star is the equilibrium (0, 0).
+    """
+    ax = _new_ax(ax, (4.6, 4.6))
+    p = np.asarray(path, dtype=float)
+    d = distance_to_equilibrium(p)
+    lim = lim or max(1.5, 1.1 * float(d.max()))
+    if field:
+        g = np.linspace(-lim, lim, 15)
+        X, Y = np.meshgrid(g, g)
+        U, V = bilinear_field(X, Y)
+        ax.quiver(X, Y, U, V, color="0.75", angles="xy", width=0.004)
+    color = _METHOD_COLORS.get(method, "tab:blue")
+    ax.plot(p[:, 0], p[:, 1], "-", color=color, lw=1.3)
+    ax.plot(*p[0], "o", color="black", ms=6, label="start")
+    ax.plot(*p[-1], "s", color=color, ms=6, label=f"after {len(p) - 1} steps")
+    ax.plot(0, 0, "*", color="gold", mec="black", ms=15, label="equilibrium (0, 0)")
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="x (minimises xy)", ylabel="y (maximises xy)")
+    ax.set_aspect("equal")
+    ax.set_title((f"{method}\n" if method else "") + f"distance to (0, 0): {d[0]:.2f} → {d[-1]:.2f}", fontsize=10)
+    ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+def plot_distance_to_equilibrium(paths, ax=None):
+    """Distance to (0, 0) against step, one line per method (``paths``: method name -> path), log scale."""
+    ax = _new_ax(ax, (6, 3.6))
+    for method, path in paths.items():
+        ax.semilogy(distance_to_equilibrium(path), color=_METHOD_COLORS.get(method), label=method, lw=1.6)
+    ax.set(xlabel="step", ylabel="distance to (0, 0)", title="who reaches the equilibrium?")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_generator_loss_gradients(d, grads, ax=None):
+    r""":math:`|\partial L_G / \partial \ell|` against :math:`D(G(z))` (``grads``: loss name -> values)."""
+    ax = _new_ax(ax, (6, 3.6))
+    names = {"saturating": r"saturating  $\log(1 - D(G(z)))$", "nonsaturating": r"non-saturating  $-\log D(G(z))$"}
+    for loss, g in grads.items():
+        ax.plot(d, np.abs(g), color=_METHOD_COLORS.get(loss), lw=2, label=names.get(loss, loss))
+    ax.axvspan(0, 0.1, color="tab:red", alpha=0.08)
+    ax.text(0.012, 0.5, "D confidently\nrejects the fakes\n(early training)", fontsize=8, va="center")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.05),
+        xlabel=r"$D(G(z))$",
+        ylabel=r"$|\partial L_G / \partial\,\mathrm{logit}|$",
+        title="the learning signal G receives",
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center right")
+    return ax
+
+
+def plot_saturation(runs, fig=None):
+    """Three panels for runs keyed by loss name, each a dict with ``step``, ``d_fake``, ``grad_norm``, ``g_mean``.
+
+    Left: mean :math:`D(G(z))`; middle: the norm of G's gradient (log scale); right: the mean of G's
+    samples against the target's.
+    """
+    fig = fig or Figure(figsize=(12, 3.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for loss, r in runs.items():
+        c = _METHOD_COLORS.get(loss)
+        axes[0].plot(r["step"], r["d_fake"], color=c, label=loss, lw=1.2)
+        axes[1].semilogy(r["step"], np.maximum(r["grad_norm"], 1e-30), color=c, label=loss, lw=1.0)
+        axes[2].plot(r["step"], r["g_mean"], color=c, label=loss, lw=1.5)
+        if "target_mean" in r:
+            axes[2].axhline(r["target_mean"], color="black", ls="--", lw=1, label="target mean")
+    axes[0].set(xlabel="step", ylabel=r"mean $D(G(z))$", title="how D judges the fakes")
+    axes[1].set(xlabel="step", ylabel=r"$\|\nabla_{\theta_G} L_G\|$", title="gradient reaching G")
+    axes[2].set(xlabel="step", ylabel="mean of G's samples", title="where G's samples are")
+    handles, labels = axes[2].get_legend_handles_labels()
+    uniq = dict(zip(labels, handles, strict=True))
+    axes[2].legend(uniq.values(), uniq.keys(), fontsize=8)
+    for a in axes:
+        a.grid(alpha=0.3)
+    return fig
+
+
+def plot_samples_2d(x, target, ax=None, title=None, lim=None, s=3):
+    r"""Samples (n, 2) over the target's centres, each centre with its :math:`3\sigma` high-quality circle."""
+    ax = _new_ax(ax, (4, 4))
+    x = np.asarray(x)
+    c = target.centers
+    lim = lim or 1.35 * float(np.abs(c).max())
+    ax.scatter(x[:, 0], x[:, 1], s=s, alpha=0.35, color="tab:blue", lw=0)
+    for (cx, cy), sd in zip(c, target.sigmas, strict=True):
+        ax.add_patch(Circle((cx, cy), 3 * sd, fill=False, color="tab:red", lw=0.8))
+    ax.scatter(c[:, 0], c[:, 1], marker="+", color="tab:red", s=40, lw=1)
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xticks=[], yticks=[])
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def _coverage_title(head, target, x):
+    """``head`` over a line with the modes covered and the share of high-quality samples of ``x``."""
+    m = mode_coverage(x, target)
+    return f"{head}\n{m['modes']}/{m['total_modes']} modes, HQ {100 * m['hq_share']:.0f}%"
+
+
+def plot_samples_over_time(snapshots, target, fig=None, title=None):
+    """One panel per snapshot (``snapshots``: step -> samples (n, 2)), titled with modes covered and HQ share."""
+    n = len(snapshots)
+    fig = fig or Figure(figsize=(2.6 * n, 3.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n))
+    for ax, (step, x) in zip(axes, snapshots.items(), strict=True):
+        plot_samples_2d(x, target, ax, _coverage_title(f"step {step}", target, x))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_method_grid(samples, target, fig=None, ncols=None, title=None):
+    """One panel per method (``samples``: method name -> samples (n, 2)), titled with its metrics."""
+    n = len(samples)
+    ncols = ncols or n
+    nrows = -(-n // ncols)
+    fig = fig or Figure(figsize=(2.7 * ncols, 2.9 * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax, (name, x) in zip(axes, samples.items(), strict=False):
+        plot_samples_2d(x, target, ax, _coverage_title(name, target, x))
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig

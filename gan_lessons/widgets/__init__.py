@@ -1,0 +1,37 @@
+"""Interactive controls for the lessons (ipywidgets + matplotlib), one module per lesson.
+
+* :mod:`~gan_lessons.widgets.value_function`: slide :math:`p_g` over :math:`p_{data}` (lesson 1)
+* :mod:`~gan_lessons.widgets.toy_gan`: train a 1-D GAN, step the game by hand, replay a run (lesson 2)
+* :mod:`~gan_lessons.widgets.dynamics`: gradient methods on the bilinear game (lesson 3)
+* :mod:`~gan_lessons.widgets.dcgan`: scrub through training, walk G's latent space (lesson 4)
+
+Each widget is a thin layer: its callbacks call package functions (in :mod:`gan_lessons.theory`,
+:mod:`gan_lessons.training`, :mod:`gan_lessons.plotting`, ...) that the tests exercise directly,
+and every builder returns the widget *and* exposes its update function, so a notebook runs top to
+bottom headless with no interaction. ipywidgets is imported lazily, inside the builders.
+:func:`kde_1d`, :class:`ToySnapshot` and :func:`toy_snapshot` live in :mod:`gan_lessons.metrics`
+and are importable from here too.
+"""
+
+from ..metrics.toy import ToySnapshot, kde_1d, toy_snapshot
+from .dcgan import GridScrubber, LatentExplorer
+from .dynamics import PhasePortrait
+from .toy_gan import ToyGANDashboard
+from .value_function import EXPLORER_TARGETS, ValueExplorer, value_explorer_state
+
+__all__ = [
+    # value_function
+    "value_explorer_state",
+    "ValueExplorer",
+    "EXPLORER_TARGETS",
+    # toy_gan (kde_1d, ToySnapshot and toy_snapshot from gan_lessons.metrics)
+    "kde_1d",
+    "ToySnapshot",
+    "toy_snapshot",
+    "ToyGANDashboard",
+    # dynamics
+    "PhasePortrait",
+    # dcgan
+    "GridScrubber",
+    "LatentExplorer",
+]
