@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_int", "check_number", "check_seed", "check_bool", "check_choice"]
+__all__ = ["check_int", "check_number", "check_seed", "check_bool", "check_choice", "check_type"]
 
 
-def check_int(name, value, minimum=1):
-    """``value`` must be an ``int`` (not a ``bool``) and ``>= minimum``."""
+def check_int(name, value, minimum=1, maximum=None):
+    """``value`` must be an ``int`` (not a ``bool``), ``>= minimum`` and, if given, ``<= maximum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
     return int(value)
 
 
@@ -63,4 +65,12 @@ def check_choice(name, value, allowed):
     """``value`` must be one of ``allowed`` (``True`` is not ``1`` here, unless ``allowed`` holds booleans)."""
     if value not in allowed or (isinstance(value, bool) and not any(a is value for a in allowed)):
         raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+    return value
+
+
+def check_type(name, value, cls):
+    """``value`` must be an instance of ``cls`` (a class or a tuple of classes)."""
+    if not isinstance(value, cls):
+        wanted = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+        raise TypeError(f"{name} must be of type {wanted}, got {type(value).__name__}")
     return value

@@ -43,9 +43,14 @@ def _count(name):
     return _flag(name, int, check_int, "a positive whole number")
 
 
+# recipes.MEAN_RANGE and STD_RANGE, written out so that --help needs no torch (tests/test_cli.py checks they agree)
+MEAN_RANGE, STD_RANGE = (-1e4, 1e4), (1e-3, 1e4)
 _seed = _flag("--seed", int, check_seed, "a whole number in [0, 2**63)")
-_mean = _flag("--mean", float, check_number, "a finite number")
-_std = _flag("--std", float, lambda n, v: check_number(n, v, low=0, low_open=True), "a positive finite number")
+_mean = _flag("--mean", float, lambda n, v: check_number(n, v, *MEAN_RANGE), "a number in [-10000, 10000]")
+_std = _flag("--std", float, lambda n, v: check_number(n, v, *STD_RANGE), "a number in [0.001, 10000]")
+#: A run of more generator steps than this is refused unless --max-steps says otherwise: a typo such as
+#: --steps 30000000 would otherwise run for days (the toy GAN takes 2-3 ms a step on a laptop, the DCGAN 20-100).
+MAX_STEPS = 1_000_000
 
 
 def _add_run_options(parser):
@@ -59,6 +64,13 @@ def _add_run_options(parser):
         default=500,
         metavar="N",
         help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=_count("--max-steps"),
+        default=MAX_STEPS,
+        metavar="N",
+        help=f"refuse a run of more than N generator steps (default {MAX_STEPS:,}; raise it for a longer run)",
     )
 
 
@@ -122,6 +134,8 @@ def build_parser():
 
 
 def _writable_dir(out):
+    if not out.strip():
+        raise CLIError("--out must name a folder, got an empty string")
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -139,6 +153,8 @@ def _train(args):
 
     out = _writable_dir(args.out)
     given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed") and v is not None}
+    if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
+        raise CLIError("--mean and --std shape the gaussian target only; leave them out with --data " + given["data"])
     total = args.steps if args.recipe == "toy" else args.epochs
     if args.resume is not None:
         r = runs.resume_run(args.resume, total=total, kind=args.recipe, expect=given, progress=sys.stderr.isatty())
@@ -147,6 +163,11 @@ def _train(args):
     else:
         cfg = DCGANConfig(**given, **({"epochs": total} if total else {}))
         r = runs.start_run(cfg, progress=sys.stderr.isatty())
+    if r.total_steps > args.max_steps:
+        raise CLIError(
+            f"this run would take {r.total_steps:,} generator steps, more than --max-steps {args.max_steps:,}: "
+            f"ask for fewer {'--steps' if args.recipe == 'toy' else '--epochs'}, or raise --max-steps"
+        )
     interrupted = []
 
     def on_ctrl_c(signum, frame):  # first Ctrl-C: finish this step, save, stop; second: abort at once
@@ -162,25 +183,37 @@ def _train(args):
         import torch
 
         torch.set_num_threads(1)
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    ckpt = out / "checkpoint.pt"
+    before = ckpt.stat().st_mtime_ns if ckpt.exists() else None
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)  # only now: Ctrl-C while loading data just stops
     try:
         runs.train_run(
             r, out=out, progress=sys.stderr.isatty(), callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every
         )
+    except KeyboardInterrupt:  # the second Ctrl-C: say what the periodic checkpoints kept
+        saved = ckpt.exists() and ckpt.stat().st_mtime_ns != before
+        raise _Interrupted(
+            f"interrupted; the last periodic checkpoint is {ckpt}: continue with --resume {ckpt}"
+            if saved
+            else "interrupted before the first checkpoint; nothing was written"
+        ) from None
     finally:
         signal.signal(signal.SIGINT, previous)
     if interrupted:
         print(
-            f"gan_lessons: interrupted at step {r.step}; saved {out / 'checkpoint.pt'}; "
-            f"continue with --resume {out / 'checkpoint.pt'}",
+            f"gan_lessons: interrupted at step {r.step}; saved {ckpt}; continue with --resume {ckpt}",
             file=sys.stderr,
         )
         return 130
     figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
-    print(f"trained {r.kind} to step {r.step} in {r.seconds:.1f} s; wrote {out / 'checkpoint.pt'}")
+    print(f"trained {r.kind} to step {r.step} in {r.seconds:.1f} s; wrote {ckpt}")
     for k, v in figures.items():
         print(f"  {k}: {v}")
     return 0
+
+
+class _Interrupted(Exception):
+    """Ctrl-C: the message says what was kept."""
 
 
 def _sample(args):
@@ -219,6 +252,9 @@ def main(argv=None):
             from .authoring import build_notebooks
 
             return build_notebooks(check=args.check)
+    except _Interrupted as e:
+        print(f"gan_lessons: {e}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("gan_lessons: interrupted; nothing was written", file=sys.stderr)
         return 130

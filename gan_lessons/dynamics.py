@@ -14,9 +14,10 @@ whose only equilibrium is :math:`(0, 0)`. Its gradient field :math:`(\partial_x 
 * ``"alternating"`` (what :func:`gan_lessons.training.train` does: D steps, then G steps with the
   new D): :math:`x' = x - \eta y,\ y' = y + \eta x'`. For :math:`\eta < 2` it keeps
   :math:`x^2 + y^2 - \eta x y` constant: it *cycles* forever.
-* ``"extragradient"`` (Korpelevich 1976): look ahead with a half step, then step with the
-  gradient found there. Distance shrinks by :math:`\sqrt{1 - \eta^2 + \eta^4} < 1` for
-  :math:`\eta < 1`: it converges.
+* ``"extragradient"`` (Korpelevich 1976): look ahead one full step of size :math:`\eta`, then step
+  from the original point with the gradient found there. Each step multiplies the distance by
+  :math:`\sqrt{1 - \eta^2 + \eta^4}`, which is < 1 for :math:`\eta < 1` only: it converges there, and
+  spirals out beyond.
 * ``"optimistic"`` gradient descent-ascent (Daskalakis et al. 2018, arXiv:1711.00141):
   :math:`x' = x - 2\eta y_t + \eta y_{t-1}` (and likewise for y). Converges for small
   :math:`\eta`.
@@ -45,6 +46,7 @@ from .training import seed_everything, train
 
 __all__ = [
     "METHODS",
+    "MAX_GAME_STEPS",
     "bilinear_game",
     "distance_to_equilibrium",
     "bilinear_field",
@@ -55,6 +57,7 @@ __all__ = [
 ]
 
 METHODS = ("simultaneous", "alternating", "extragradient", "optimistic", "averaging")
+MAX_GAME_STEPS = 100_000  #: more iterates than any picture can show (and the path would not fit in memory at 10**9)
 
 
 def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
@@ -79,7 +82,7 @@ def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     lr = check_number("lr", lr, low=0, low_open=True)
-    check_int("steps", steps, minimum=0)
+    check_int("steps", steps, minimum=0, maximum=MAX_GAME_STEPS)
     try:
         x, y = (check_number("start", float(v)) for v in start)
     except (TypeError, ValueError) as e:
@@ -95,7 +98,7 @@ def bilinear_game(method="simultaneous", lr=0.1, steps=100, start=(1.0, 1.0)):
             x = x - lr * y
             y = y + lr * x
         elif method == "extragradient":
-            hx, hy = x - lr * y, y + lr * x  # look-ahead half step
+            hx, hy = x - lr * y, y + lr * x  # the look-ahead point: one full step of size lr
             x, y = x - lr * hy, y + lr * hx  # step with the gradient at the look-ahead point
         else:  # optimistic: gradient plus a correction by the last change of gradient
             x, y, px, py = x - 2 * lr * y + lr * py, y + 2 * lr * x - lr * px, x, y

@@ -35,6 +35,17 @@ def _check_logits(name, t):
         raise TypeError(f"{name} must be a torch.Tensor of logits, got {type(t).__name__}")
     if not t.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got {t.dtype}")
+    if t.numel() == 0:
+        raise ValueError(f"{name} is empty: a loss is a mean over at least one sample")
+
+
+def _judge(D, x, name):
+    """``D(x)``, or a ValueError naming the argument whose shape D cannot take."""
+    try:
+        return D(x)
+    except RuntimeError as e:
+        first = (str(e).strip().splitlines() or ["shape mismatch"])[0]
+        raise ValueError(f"{name} has shape {tuple(x.shape)}, which D cannot take ({first})") from None
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -133,7 +144,7 @@ def r1_penalty(D, real):
     """
     _check_logits("real", real)
     x = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    (grad,) = torch.autograd.grad(_judge(D, x, "real").sum(), x, create_graph=True)
     return 0.5 * grad.reshape(grad.shape[0], -1).pow(2).sum(1).mean()
 
 
@@ -162,7 +173,7 @@ def gradient_penalty(D, real, fake, rng=None):
         raise ValueError(f"real and fake must have the same shape, got {tuple(real.shape)} and {tuple(fake.shape)}")
     eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=rng).to(real.device)
     x = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
-    scores = D(x)
+    scores = _judge(D, x, "real")
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
     norms = grad.reshape(scores.shape[0], -1).norm(dim=1)  # one norm per critic input (per pack)
     return ((norms - 1) ** 2).mean()

@@ -39,6 +39,17 @@ def _mlp(d_in, d_out, hidden, depth, act):
     return nn.Sequential(*layers)
 
 
+def _per_dim(name, value, dim, positive=False):
+    """``value`` (a number or one per dimension) as a float32 (dim,) tensor: finite, and > 0 if ``positive``."""
+    try:
+        t = torch.as_tensor(value, dtype=torch.float32).expand(dim).clone()  # (dim,)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be a number or {dim} numbers, got {value!r}") from None
+    if not torch.isfinite(t).all() or (positive and not (t > 0).all()):
+        raise ValueError(f"{name} must be {'> 0 and ' if positive else ''}finite, got {t.tolist()}")
+    return t
+
+
 _ACTS = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh}
 
 
@@ -58,8 +69,8 @@ class MLPGenerator(nn.Module):
         check_int("depth", depth, minimum=0)
         check_choice("activation", activation, sorted(_ACTS))
         self.net = _mlp(z_dim, data_dim, hidden, depth, _ACTS[activation])
-        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
+        self.register_buffer("shift", _per_dim("shift", shift, data_dim))
+        self.register_buffer("scale", _per_dim("scale", scale, data_dim, positive=True))
 
     def forward(self, z):  # (B, z_dim) -> (B, data_dim)
         return self.shift + self.scale * self.net(z)
@@ -97,8 +108,8 @@ class MLPDiscriminator(nn.Module):
             for i, layer in enumerate(self.net):
                 if isinstance(layer, nn.Linear):
                     self.net[i] = nn.utils.parametrizations.spectral_norm(layer)
-        self.register_buffer("shift", torch.as_tensor(shift, dtype=torch.float32).expand(data_dim).clone())
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).expand(data_dim).clone())
+        self.register_buffer("shift", _per_dim("shift", shift, data_dim))
+        self.register_buffer("scale", _per_dim("scale", scale, data_dim, positive=True))
 
     def forward(self, x):  # (B, data_dim) -> (B / pack,)
         x = (x - self.shift) / self.scale

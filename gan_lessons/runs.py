@@ -8,17 +8,20 @@ The training itself is :func:`gan_lessons.training.train`; the recipes are :mod:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ._atomic import atomic_write
+from ._atomic import atomic_write, folder_lock
 from ._validate import check_int
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoint import RUN_KINDS, CheckpointError, load_checkpoint, save_checkpoint
 from .data import load_images, toy_target
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, decode, sample_noise
 from .recipes import DCGANConfig, ToyConfig, config_from_dict, config_to_dict, steps_per_epoch, with_total
@@ -68,6 +71,11 @@ class Run:
     def total_steps(self):
         """Generator steps of the whole run, by its recipe."""
         return self.config.total_steps(None if self.images is None else len(self.images))
+
+    @cached_property
+    def data_fingerprint(self):
+        """A short hash of the training images (``None`` for toy runs): a resumed run must train on the same data."""
+        return _fingerprint(self.images)
 
     @property
     def sampler(self):
@@ -183,7 +191,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         A field of ``expect`` differs from the checkpoint's, or ``total`` asks for no more training.
     """
     state = load_checkpoint(path, kind=kind)
-    cfg = config_from_dict(state["config"])
+    cfg = _recipe_of(state, path)
     for name, value in (expect or {}).items():
         if getattr(cfg, name) != value:
             raise ValueError(
@@ -191,16 +199,23 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
                 f"a resumed run keeps its recipe (leave --{name} out)"
             )
     r = _fresh_run(with_total(cfg, total), images, progress, channels=state.get("channels"))
-    r.G.load_state_dict(state["G"])
-    r.D.load_state_dict(state["D"])
-    r.opt_g.load_state_dict(state["opt_g"])
-    r.opt_d.load_state_dict(state["opt_d"])
-    if r.ema is not None:
-        r.ema.model.load_state_dict(state["ema"])
-    r.rng.set_state(state["rng"])
+    saved, now = state.get("data_fingerprint"), r.data_fingerprint
+    if saved is not None and saved != now:
+        raise ValueError(
+            f"the training images differ from those the run in {path} was trained on (fingerprint {now}, "
+            f"not {saved}): resume with the same data, or start a new run"
+        )
+    try:
+        r.G.load_state_dict(state["G"])
+        r.D.load_state_dict(state["D"])
+        r.opt_g.load_state_dict(state["opt_g"])
+        r.opt_d.load_state_dict(state["opt_d"])
+        if r.ema is not None:
+            r.ema.model.load_state_dict(state["ema"])
+        r.rng.set_state(state["rng"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"checkpoint {path} does not fit its own recipe: {_first_line(e)}") from None
     r.history = History.from_state_dict(state["history"])
-    if r.step != state["step"]:
-        raise CheckpointError(f"checkpoint {path} is inconsistent: history has {r.step} steps, not {state['step']}")
     if total is not None and r.total_steps <= r.step:
         raise ValueError(
             f"the checkpoint already has {r.step} steps; ask for a larger total ({r.config.total_name}; "
@@ -220,7 +235,8 @@ def train_run(r, *, out=None, callbacks=(), progress=False, checkpoint_every=0):
     out : str or Path, optional
         Folder to write ``checkpoint.pt`` and ``summary.json`` into when training ends (also when a
         callback stops it early with :class:`~gan_lessons.training.StopTraining`: the checkpoint
-        then resumes exactly). Nothing is written if training fails.
+        then resumes exactly). Nothing is written if training fails. The run holds the folder while it
+        trains (:func:`gan_lessons._atomic.folder_lock`): a second run into it is refused.
     callbacks : sequence of callables
         Passed to :func:`~gan_lessons.training.train`, after the moving average's update.
     progress : bool
@@ -230,6 +246,14 @@ def train_run(r, *, out=None, callbacks=(), progress=False, checkpoint_every=0):
         crashed or killed run loses little and resumes exactly.
     """
     check_int("checkpoint_every", checkpoint_every, minimum=0)
+    if out is None:
+        return _train_run(r, None, callbacks, progress, 0)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, clean=("checkpoint.pt", "summary.json")):  # one run at a time in a folder
+        return _train_run(r, out, callbacks, progress, checkpoint_every)
+
+
+def _train_run(r, out, callbacks, progress, checkpoint_every):
     cfg, steps = r.config, r.total_steps
     callbacks = [*([r.ema] if r.ema is not None else []), *callbacks]
     if out is not None and checkpoint_every:
@@ -304,6 +328,7 @@ def save_run(r, out, summary=True):
         history=r.history.state_dict(),
         channels=int(r.images.shape[1]) if r.images is not None else None,
         steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,
+        data_fingerprint=r.data_fingerprint,
     )
     if summary:
         with atomic_write(out / "summary.json") as f:
@@ -341,7 +366,9 @@ def generate(G, n, seed=0):
     """``n`` samples of generator ``G`` (a module or a checkpoint path) as float32 numpy.
 
     Toy: shape (n, dim). DCGAN: (n, C, H, W) in [-1, 1]. A checkpoint's moving-average generator
-    is used when it has one. Sampling is done in evaluation mode (:func:`gan_lessons.models.decode`).
+    is used when it has one. Sampling is done in evaluation mode (:func:`gan_lessons.models.decode`),
+    4,096 at a time. Refuses ``n`` whose samples would take more than half the memory this machine
+    has free, and a generator whose samples are not finite (a run that diverged).
     """
     check_int("n", n)
     if isinstance(G, (str, Path)):
@@ -349,16 +376,64 @@ def generate(G, n, seed=0):
     if not isinstance(G, torch.nn.Module):
         raise TypeError(f"G must be a generator module or a checkpoint path, got {type(G).__name__}")
     rng = torch.Generator().manual_seed(seed)
-    return np.concatenate([decode(G, sample_noise(G, min(4096, n - i), rng)) for i in range(0, n, 4096)])
+    chunks = []
+    for i in range(0, n, 4096):
+        chunks.append(decode(G, sample_noise(G, min(4096, n - i), rng)))  # (chunk, ...)
+        if not np.isfinite(chunks[-1]).all():
+            raise ValueError("G's samples are NaN or infinite: its weights are not finite (did training diverge?)")
+        if i == 0:
+            _check_fits(n, chunks[0][0])
+    return np.concatenate(chunks)
+
+
+def _check_fits(n, one):
+    """Refuse ``n`` samples like ``one`` if they need more than half the memory that is free."""
+    need = n * one.nbytes
+    free = _free_memory()
+    if free is not None and need > free // 2:
+        raise ValueError(
+            f"n = {n:,} samples of shape {one.shape} need {need / 2**30:,.3g} GiB, more than half of the "
+            f"{free / 2**30:.1f} GiB this machine has free: ask for fewer"
+        )
+
+
+def _free_memory():
+    """Bytes of memory free (Linux), or of all memory (elsewhere), or ``None`` if the system does not say."""
+    for name in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf(name)
+        except (ValueError, OSError, AttributeError):
+            continue
+    return None
 
 
 def generator_from_checkpoint(path, kind=None):
     """Rebuild the sampling generator (the moving average if any) stored in a checkpoint."""
     state = load_checkpoint(path, kind=kind)
+    cfg = _recipe_of(state, path)
     try:
-        cfg = config_from_dict(state["config"])
         G = build_toy(cfg)[1] if cfg.kind == "toy" else build_dcgan(cfg, channels=state.get("channels"))[0]
         G.load_state_dict(state["ema"] if state.get("ema") is not None else state["G"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"checkpoint {path} does not hold a usable generator ({type(e).__name__}: {e})") from None
+        raise CheckpointError(f"checkpoint {path} does not hold a usable generator: {_first_line(e)}") from None
     return G
+
+
+def _recipe_of(state, path):
+    """The recipe a run's checkpoint was trained with, or a CheckpointError saying what is wrong with it."""
+    if state.get("kind") not in RUN_KINDS:
+        raise CheckpointError(f"{path} holds a {state.get('kind')!r} checkpoint, not a training run's")
+    try:
+        return config_from_dict(state["config"])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"checkpoint {path} is not a valid gan-lessons checkpoint: config: {e}") from None
+
+
+def _first_line(e):
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _fingerprint(images):
+    if images is None:
+        return None
+    return hashlib.sha256(images.detach().cpu().float().contiguous().numpy().tobytes()).hexdigest()[:16]

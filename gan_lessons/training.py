@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import check_int, check_number, check_seed
+from ._validate import check_int, check_number, check_seed, check_type
 from .games import GAN
 from .models import sample_noise
 
@@ -44,13 +44,23 @@ __all__ = [
     "StepInfo",
     "StopTraining",
     "TrainingDiverged",
+    "LOSS_LIMIT",
     "EMA",
     "progress_bar",
 ]
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite: training stopped instead of silently producing garbage."""
+    """A loss became NaN, infinite or absurdly large: training stopped instead of silently producing garbage."""
+
+
+#: A loss larger than this (in absolute value) means the run has blown up. The losses work on logits
+#: :math:`\ell`, and a loss of :math:`L` needs logits of about :math:`\pm L`; float32's
+#: :math:`\sigma(\ell)` is exactly 0 or 1 beyond :math:`|\ell| \approx 17` (and :math:`e^{-\ell}`
+#: overflows beyond 88), so at :math:`10^6` every D(x) is 0 or 1 and no step can bring training back.
+#: Healthy runs stay far below: :math:`\log 4 \approx 1.39` at the equilibrium, G's loss near 20 when D
+#: wins outright; WGAN-GP's critic loss and penalty stay within a few hundred on the course's data.
+LOSS_LIMIT = 1e6
 
 
 class StopTraining(Exception):
@@ -249,6 +259,15 @@ def progress_bar(total=None, every=10, desc="training", **kw):
 # ---------------------------------------------------------------------------------- the loop
 
 
+def _check_losses(step, loss_d, loss_g):
+    """Stop a run whose loss is NaN, infinite or beyond :data:`LOSS_LIMIT`."""
+    if not all(math.isfinite(v) and abs(v) <= LOSS_LIMIT for v in (loss_d, loss_g)):
+        raise TrainingDiverged(
+            f"training diverged at step {step}: discriminator loss {loss_d:.3g}, generator loss {loss_g:.3g} "
+            f"(beyond {LOSS_LIMIT:.0e} a run has blown up); try a lower learning rate or a different seed"
+        )
+
+
 def train(
     G,
     D,
@@ -294,6 +313,12 @@ def train(
 
     Returns the :class:`History`; raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite.
     """
+    for name, value, cls in (("G", G, torch.nn.Module), ("D", D, torch.nn.Module)):
+        check_type(name, value, cls)
+    for name, value in (("opt_g", opt_g), ("opt_d", opt_d)):
+        check_type(name, value, torch.optim.Optimizer)
+    if not callable(sample_real):
+        raise TypeError(f"sample_real must be a function (batch_size, rng) -> Tensor, got {type(sample_real).__name__}")
     check_int("steps", steps, minimum=0)
     check_int("batch_size", batch_size)
     history = History() if history is None else history
@@ -312,11 +337,7 @@ def train(
                 loss_d, d_real, d_fake = d_step(G, D, opt_d, real=real, z=z, game=game, rng=rng)
             z = sample_noise(G, batch_size, rng, device)  # (B, z_dim)
             loss_g = g_step(G, D, opt_g, z=z, game=game, sample_real=sample_real, rng=rng)
-            if not (math.isfinite(loss_d) and math.isfinite(loss_g)):
-                raise TrainingDiverged(
-                    f"training diverged at step {step + 1}: discriminator loss {loss_d}, generator loss {loss_g}; "
-                    "try a lower learning rate or a different seed"
-                )
+            _check_losses(step + 1, loss_d, loss_g)
             info = StepInfo(step + 1, steps, loss_d, loss_g, d_real, d_fake, G, D)
             history.append(info)
             for cb in callbacks:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._atomic import atomic_write
+from .._atomic import atomic_write, remove_stale_temporaries
 from .._validate import check_bool, check_number
 
 __all__ = [
@@ -261,6 +261,8 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
     check_bool("progress", progress)
     check_number("timeout", timeout, low=0, low_open=True)
 
+    # a download killed mid-way leaves its .part file behind; one untouched for 10 minutes is dead
+    remove_stale_temporaries(dest.parent, [dest.name], suffix=".part", older_than=600)
     removed = False
     if dest.is_file():
         if file_sha256(dest) == sha256:

@@ -170,8 +170,8 @@ def digit_classifier(cache=True, retrain=False, verbose=False):
                     path, version=DIGIT_CLASSIFIER_VERSION, state_dict=net.state_dict(), accuracy=net.accuracy
                 )
                 source += f", saved to {path}"
-            except OSError as e:  # a read-only home folder: keep it in memory only
-                source += f" (not saved: {e.strerror or e})"
+            except (OSError, CheckpointError) as e:  # a read-only home folder or a full disk: keep it in memory
+                source += f" (not saved: {getattr(e, 'strerror', None) or e})"
     if verbose:
         print(f"digit classifier {DIGIT_CLASSIFIER_VERSION}: {source}; held-out accuracy {net.accuracy:.3f}")
     if cache:

@@ -117,10 +117,9 @@ def kde_1d(samples, grid, bandwidth=None):
     numpy array, shape (m,)
     """
     x = samples.detach().cpu().double().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples, float)
-    x = x.reshape(len(x), -1)
-    if x.shape[1] != 1 or len(x) < 2:
+    if x.size < 2 or x.size != len(x):
         raise ValueError(f"samples must be 1-D with at least 2 values, got shape {np.shape(samples)}")
-    x = x[:, 0]
+    x = x.reshape(-1)  # (n,) from (n,) or (n, 1)
     if not np.all(np.isfinite(x)):
         raise ValueError("samples contains NaN or infinite values")
     g = np.asarray(grid, dtype=np.float64)
