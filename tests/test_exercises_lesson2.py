@@ -182,3 +182,33 @@ def test_all_four_recorded():
     lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), 0.5)
     lesson2.check_equilibrium_losses(math.log(4), math.log(2))
     assert ex.assert_all_correct("lesson2", expected=4) == 4
+
+
+# ------------------------------------------------------------------ Algorithm 1, written by the learner
+
+
+def test_train_by_hand_right_answer_is_bit_for_bit_the_package():
+    fb = lesson2.check_train_by_hand(lesson2.course_train_by_hand)
+    assert fb.status == "correct" and "Bit for bit" in fb.message
+
+
+@pytest.mark.parametrize("mistake", sorted(lesson2._MISTAKES))
+def test_train_by_hand_each_usual_mistake_gets_its_own_hint(mistake):
+    def loop(*args):
+        return lesson2._reference_loop(*args, mistake=mistake)
+
+    fb = lesson2.check_train_by_hand(loop)
+    assert fb.status == "wrong" and lesson2._MISTAKES[mistake] in fb.message
+
+
+def test_train_by_hand_wrong_sign_missing_and_malformed():
+    def wrong_sign(*args):
+        return [(-ld, lg) for ld, lg in lesson2.course_train_by_hand(*args)]
+
+    assert "wrong sign" in lesson2.check_train_by_hand(wrong_sign).message
+
+    def stub(G, D, opt_g, opt_d, target, steps, batch_size=256, k=1, rng=None): ...
+
+    assert lesson2.check_train_by_hand(stub).status == "missing"
+    assert "pairs" in lesson2.check_train_by_hand(lambda *a: 3.0).message
+    assert "Step 1 differs" in lesson2.check_train_by_hand(lambda *a: [(0.0, 0.0)] * a[5]).message

@@ -38,7 +38,13 @@ def same_state(a, b):
 
 def notebook_cell(marker):
     nb = json.loads((ROOT / "solutions" / "02_toy_gan.ipynb").read_text())
-    found = [c for c in nb["cells"] if c["cell_type"] == "code" and marker in "".join(c["source"])]
+    found = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and marker in "".join(c["source"])
+        and "exercise" not in c["metadata"].get("tags", [])  # the learner's stub; the solution is the loop
+    ]
     assert len(found) == 1, f"expected one cell containing {marker!r}"
     return "".join(found[0]["source"])
 

@@ -9,6 +9,8 @@ reference (:mod:`gan_lessons.training`, :mod:`gan_lessons.losses`); it returns a
 * :func:`check_g_loss_nonsaturating`: :math:`L_G = -\frac1m\sum_i \log D(G(z_i))` on logits, stably.
 * :func:`check_mean_d`: mean :math:`D(x)` from logits, and the value it approaches at equilibrium (1/2).
 * :func:`check_equilibrium_losses`: :math:`L_D = \log 4` and :math:`L_G = \log 2` when :math:`D \equiv 1/2`.
+* :func:`check_train_by_hand`: the whole of Algorithm 1, compared bit for bit with
+  :func:`gan_lessons.training.train`; a wrong loop is matched against the usual mistakes for its hint.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ import torch
 
 from . import call_answer, record
 
-__all__ = ["check_d_step", "check_g_loss_nonsaturating", "check_mean_d", "check_equilibrium_losses"]
+__all__ = [
+    "check_d_step",
+    "check_g_loss_nonsaturating",
+    "check_mean_d",
+    "check_equilibrium_losses",
+    "check_train_by_hand",
+    "course_train_by_hand",
+]
 
 
 def _players(seed=0):
@@ -165,3 +174,122 @@ def check_equilibrium_losses(loss_d, loss_g):
         raise AssertionError("-log 2 is the *saturating* loss log(1 - 1/2); the non-saturating L_G = -log D(G(z)).")
     assert abs(lg - math.log(2)) < 1e-4, f"L_G = -log D(G(z)) at D = 1/2 is ? (you gave {lg:.4f})"
     return "L_D = log 4 ≈ 1.386 and L_G = log 2 ≈ 0.693: the lines a healthy run's losses hover around."
+
+
+# ------------------------------------------------------------------ Algorithm 1, written by the learner
+
+#: The usual mistakes in a hand-written Algorithm 1, and what to say when a loop makes one.
+_MISTAKES = {
+    "no_zero_grad_d": "D's weights drift from the reference from the second step on: call opt_d.zero_grad() before "
+    "loss_d.backward(), or the gradients of earlier steps (and of G's step, which flows through D) pile up.",
+    "no_zero_grad_g": "G's weights drift from the reference from the second step on: call opt_g.zero_grad() before "
+    "loss_g.backward(), or old gradients pile up.",
+    "k_ignored": "Your loop makes one D step per G step whatever k is: repeat the D step k times (for _ in range(k)).",
+    "saturating": "Your G minimises log(1 - D(G(z))), the saturating loss: use the non-saturating "
+    "generator_loss_nonsaturating(D(G(z))) = -log D(G(z)).",
+    "noise_first": "Same algorithm, other random numbers: draw the real batch first, then the noise, both from rng "
+    "(target.sample(batch_size, rng), then torch.randn(batch_size, G.z_dim, generator=rng)).",
+    "g_not_fixed": "In the D step the fakes must not carry G's graph: compute them under torch.no_grad() (or "
+    ".detach() them). Otherwise D's backward also fills G's gradients, and an opt_g.step() moves G too.",
+}
+
+
+def _reference_loop(G, D, opt_g, opt_d, target, steps, batch_size, k, rng, mistake=None):
+    """Algorithm 1 as the package runs it, or with one of :data:`_MISTAKES` made on purpose."""
+    from ..losses import discriminator_loss, generator_loss_nonsaturating, generator_loss_saturating
+
+    losses = []
+    for _ in range(steps):
+        for _ in range(1 if mistake == "k_ignored" else k):
+            if mistake == "noise_first":
+                z = torch.randn(batch_size, G.z_dim, generator=rng)
+                real = target.sample(batch_size, rng)
+            else:
+                real = target.sample(batch_size, rng)
+                z = torch.randn(batch_size, G.z_dim, generator=rng)
+            fake = G(z) if mistake == "g_not_fixed" else G(z).detach()
+            loss_d = discriminator_loss(D(real), D(fake))
+            if mistake != "no_zero_grad_d":
+                opt_d.zero_grad()
+            if mistake == "g_not_fixed":
+                opt_g.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            if mistake == "g_not_fixed":
+                opt_g.step()
+        z = torch.randn(batch_size, G.z_dim, generator=rng)
+        g_loss = generator_loss_saturating if mistake == "saturating" else generator_loss_nonsaturating
+        loss_g = g_loss(D(G(z)))
+        if mistake != "no_zero_grad_g":
+            opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        losses.append((loss_d.item(), loss_g.item()))
+    return losses
+
+
+def course_train_by_hand(G, D, opt_g, opt_d, target, steps, batch_size=256, k=1, rng=None):
+    """The course's answer to exercise 3: what the notebook runs until the learner's own loop is right."""
+    return _reference_loop(G, D, opt_g, opt_d, target, steps, batch_size, k, rng)
+
+
+def _game(seed=3):
+    from ..recipes import toy_config
+    from ..runs import build_toy
+
+    cfg = toy_config("gaussian", hidden=16, batch_size=64, seed=seed)
+    torch.manual_seed(seed)
+    target, G, D, opt_g, opt_d = build_toy(cfg)
+    return target, G, D, opt_g, opt_d, torch.Generator().manual_seed(seed)
+
+
+def _pairs(out, steps):
+    try:
+        pairs = [(float(a), float(b)) for a, b in out]
+    except (TypeError, ValueError):
+        raise AssertionError("train_by_hand should return a list of (loss_d, loss_g) pairs, one per step") from None
+    assert len(pairs) == steps, (
+        f"train_by_hand should return one (loss_d, loss_g) pair per step: {steps}, got {len(pairs)}"
+    )
+    return pairs
+
+
+def _weights(*modules):
+    return [p.detach().clone() for m in modules for p in m.parameters()]
+
+
+@record("lesson2.train_by_hand")
+def check_train_by_hand(train_by_hand, steps=6, k=2):
+    r"""``train_by_hand(G, D, opt_g, opt_d, target, steps, batch_size, k, rng)``: Algorithm 1, returning the losses.
+
+    Runs the learner's loop and :func:`gan_lessons.training.train` on two identical games (same seed,
+    :math:`k = 2`) and compares every loss and every weight, bit for bit. A loop that differs is run
+    against the usual mistakes (:data:`_MISTAKES`) to say which one it made.
+    """
+    from ..games import GAN
+    from ..training import train
+
+    target, G, D, opt_g, opt_d, rng = _game()
+    mine = _pairs(call_answer(train_by_hand, G, D, opt_g, opt_d, target, steps, 64, k, rng), steps)
+    t2, G2, D2, og2, od2, rng2 = _game()
+    history = train(G2, D2, og2, od2, t2.sample, steps, batch_size=64, game=GAN(k=k), rng=rng2)
+    want = list(zip(history.loss_d, history.loss_g, strict=True))
+    same_weights = all(torch.equal(a, b) for a, b in zip(_weights(G, D), _weights(G2, D2), strict=True))
+    if mine == want and same_weights:
+        return (
+            f"Bit for bit the package's train: {steps} steps of k = {k} D steps and one G step, every loss and weight."
+        )
+    if all(abs(a + b) < 1e-6 for (a, _), (b, _) in zip(mine, want, strict=True)):
+        raise AssertionError("Your D losses have the wrong sign: D *ascends* V, so it descends L_D = -V.")
+    for mistake, hint in _MISTAKES.items():
+        t3, G3, D3, og3, od3, rng3 = _game()
+        if _reference_loop(G3, D3, og3, od3, t3, steps, 64, k, rng3, mistake) == mine:
+            raise AssertionError(hint)
+    first = next((i for i, (a, b) in enumerate(zip(mine, want, strict=True)) if a != b), None)
+    if first is None:
+        raise AssertionError("Same losses, different weights: did the last step's update run (opt_g.step())?")
+    raise AssertionError(
+        f"Step {first + 1} differs: yours gives (L_D, L_G) = ({mine[first][0]:.5f}, {mine[first][1]:.5f}), the package "
+        f"({want[first][0]:.5f}, {want[first][1]:.5f}). Draw from rng in order (real batch, noise) k times, then "
+        "noise for G; use discriminator_loss and generator_loss_nonsaturating on D's logits."
+    )

@@ -64,7 +64,7 @@ class PhasePortrait:
             "lr": w.FloatSlider(
                 value=self.lr,
                 min=0.02,
-                max=1.0,
+                max=1.5,  # past 1, even extragradient spirals out (the lesson asks learners to try it)
                 step=0.02,
                 description="step size η",
                 style=style,
