@@ -80,7 +80,7 @@ def check_extragradient_step(eg_step):
                 f"eg_step({x}, {y}, {lr}) gave {got}; expected {want}. Look ahead: x̃ = x − ηy, ỹ = y + ηx; "
                 "then x' = x − ηỹ, y' = y + ηx̃."
             )
-    return "Right: the look-ahead gradient turns the circling into a spiral inwards (factor √(1 − η² + η⁴) < 1)."
+    return "Right: for η < 1 the look-ahead gradient turns the circling into a spiral inwards (factor √(1 − η² + η⁴))."
 
 
 @record("lesson3.logit_gradients")
