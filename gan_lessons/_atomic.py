@@ -87,7 +87,7 @@ def _holder(lock):
         return None
     except (OSError, ValueError):  # being written this very moment, or left half-written by a crash
         return (0, "?", lock.stat().st_mtime) if time.time() - lock.stat().st_mtime < 10 else None
-    if host == socket.gethostname():
+    if host == socket.gethostname() and os.name == "posix":  # on Windows os.kill(pid, 0) would send a Ctrl-C
         try:
             os.kill(pid, 0)  # signal 0: is the process there?
         except ProcessLookupError:
