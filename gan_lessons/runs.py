@@ -23,6 +23,7 @@ from ._atomic import atomic_write, folder_lock
 from ._validate import check_int
 from .checkpoint import RUN_KINDS, CheckpointError, load_checkpoint, save_checkpoint
 from .data import load_images, toy_target
+from .metrics.toy import ks_distance, mode_coverage
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, decode, sample_noise
 from .recipes import DCGANConfig, ToyConfig, config_from_dict, config_to_dict, steps_per_epoch, with_total
 from .training import EMA, History, linear_decay, progress_bar, seed_everything, train
@@ -99,9 +100,9 @@ class Run:
 def optimisers(cfg, G, D):
     """Adam for each player, at the recipe's learning rates and betas: ``(opt_g, opt_d)``."""
     betas = (cfg.beta1, cfg.beta2)
-    return torch.optim.Adam(G.parameters(), cfg.lr_g, betas=betas), torch.optim.Adam(
-        D.parameters(), cfg.lr_d, betas=betas
-    )
+    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=betas)
+    return opt_g, opt_d
 
 
 def build_toy(cfg):
@@ -136,7 +137,7 @@ def build_dcgan(cfg, channels=None):
     return (G, D, *optimisers(cfg, G, D))
 
 
-def _players(cfg, images=None, progress=False, channels=None):
+def _players(cfg, images=None, progress=False):
     """``(target, images, G, D, opt_g, opt_d)`` for either recipe; DCGAN images are loaded unless given."""
     if cfg.kind == "toy":
         target, G, D, opt_g, opt_d = build_toy(cfg)
@@ -144,7 +145,7 @@ def _players(cfg, images=None, progress=False, channels=None):
     if images is None:
         kw = {"progress": progress} if cfg.data in ("mnist", "fashion-mnist") else {}
         images = load_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw)
-    return (None, images, *build_dcgan(cfg, channels=channels or images.shape[1]))
+    return (None, images, *build_dcgan(cfg, channels=images.shape[1]))
 
 
 def start_run(cfg, *, images=None, progress=False):
@@ -153,14 +154,10 @@ def start_run(cfg, *, images=None, progress=False):
     ``images`` (DCGAN runs): training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``;
     ``progress`` shows a download's progress.
     """
-    return _fresh_run(cfg, images, progress)
-
-
-def _fresh_run(cfg, images, progress, channels=None):
     if not isinstance(cfg, (ToyConfig, DCGANConfig)):
         raise TypeError(f"cfg must be a ToyConfig or DCGANConfig, got {type(cfg).__name__}")
     rng = seed_everything(cfg.seed)
-    target, images, G, D, opt_g, opt_d = _players(cfg, images, progress, channels)
+    target, images, G, D, opt_g, opt_d = _players(cfg, images, progress)
     ema = EMA(G, cfg.ema) if cfg.ema else None
     return Run(cfg, G, D, opt_g, opt_d, rng, History(), ema, target, images)
 
@@ -198,7 +195,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
                 f"{name} {value} differs from the checkpoint's {getattr(cfg, name)}; "
                 f"a resumed run keeps its recipe (leave --{name} out)"
             )
-    r = _fresh_run(with_total(cfg, total), images, progress, channels=state.get("channels"))
+    r = start_run(with_total(cfg, total), images=images, progress=progress)  # then the saved state goes in
     saved, now = state.get("data_fingerprint"), r.data_fingerprint
     if saved is not None and saved != now:
         raise ValueError(
@@ -338,8 +335,6 @@ def save_run(r, out, summary=True):
 
 def summarise(r):
     """A small readable summary of a run: recipe, steps, time, final losses and quality figures."""
-    from .metrics import ks_distance, mode_coverage
-
     h = r.history
     s = {
         "kind": r.kind,

@@ -7,42 +7,8 @@ r"""How good is a generator? Numbers that answer it for each lesson's data.
   confidence and class histogram, digit-FID and its real-vs-real baseline, nearest neighbours.
 """
 
-from .digits import (
-    DIGIT_CLASSIFIER_VERSION,
-    DigitClassifier,
-    as_digit_pixels,
-    class_histogram,
-    classifier_confidence,
-    classify_digits,
-    digit_classifier,
-    digit_features,
-    digit_fid,
-    digit_fid_baseline,
-    digit_report,
-    frechet_distance,
-    nearest_neighbours,
-)
-from .toy import ToySnapshot, kde_1d, ks_distance, mode_coverage, toy_snapshot
+from . import digits, toy
+from .digits import *  # noqa: F403
+from .toy import *  # noqa: F403
 
-__all__ = [
-    # toy
-    "ks_distance",
-    "mode_coverage",
-    "kde_1d",
-    "ToySnapshot",
-    "toy_snapshot",
-    # digits
-    "DIGIT_CLASSIFIER_VERSION",
-    "DigitClassifier",
-    "digit_classifier",
-    "as_digit_pixels",
-    "classify_digits",
-    "classifier_confidence",
-    "class_histogram",
-    "digit_features",
-    "frechet_distance",
-    "digit_fid",
-    "digit_fid_baseline",
-    "digit_report",
-    "nearest_neighbours",
-]
+__all__ = [*toy.__all__, *digits.__all__]

@@ -14,24 +14,11 @@ and are importable from here too.
 """
 
 from ..metrics.toy import ToySnapshot, kde_1d, toy_snapshot
-from .dcgan import GridScrubber, LatentExplorer
-from .dynamics import PhasePortrait
-from .toy_gan import ToyGANDashboard
-from .value_function import EXPLORER_TARGETS, ValueExplorer, value_explorer_state
+from . import dcgan, dynamics, toy_gan, value_function
+from .dcgan import *  # noqa: F403
+from .dynamics import *  # noqa: F403
+from .toy_gan import *  # noqa: F403
+from .value_function import *  # noqa: F403
 
-__all__ = [
-    # value_function
-    "value_explorer_state",
-    "ValueExplorer",
-    "EXPLORER_TARGETS",
-    # toy_gan (kde_1d, ToySnapshot and toy_snapshot from gan_lessons.metrics)
-    "kde_1d",
-    "ToySnapshot",
-    "toy_snapshot",
-    "ToyGANDashboard",
-    # dynamics
-    "PhasePortrait",
-    # dcgan
-    "GridScrubber",
-    "LatentExplorer",
-]
+__all__ = ["kde_1d", "ToySnapshot", "toy_snapshot"]  # from gan_lessons.metrics: lesson 2 imports them from here
+__all__ += [*value_function.__all__, *toy_gan.__all__, *dynamics.__all__, *dcgan.__all__]
