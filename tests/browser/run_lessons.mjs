@@ -189,6 +189,10 @@ async function runOne(page, path, opts) {
     await page.setViewportSize({ width: 1280, height: h });
     await sleep(1000);
   }
+  // "defer" windowing attaches every cell, in idle time: on a busy machine give it time before counting
+  await page
+    .waitForFunction(() => window.__panel.content.widgets.every((c) => c.node.isConnected), null, { timeout: 20000 })
+    .catch(() => {}); // still detached after 20 s: inspect() counts them and the test fails
   Object.assign(result, await page.evaluate(inspect));
   result.screenshot = join(opts.out, `${name}.png`);
   await page.screenshot({ path: result.screenshot });
