@@ -142,8 +142,9 @@ def _players(cfg, images=None, progress=False):
     if cfg.kind == "toy":
         target, G, D, opt_g, opt_d = build_toy(cfg)
         return target, None, G, D, opt_g, opt_d
-    if images is None:
+    if images is None:  # the training split: digits' held-out 450 and (Fashion-)MNIST's test set are for evaluation
         kw = {"progress": progress} if cfg.data in ("mnist", "fashion-mnist") else {}
+        kw = {"split": "train"} if cfg.data == "digits" else kw
         images = load_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw)
     return (None, images, *build_dcgan(cfg, channels=images.shape[1]))
 

@@ -11,7 +11,9 @@ from PIL import Image
 
 from gan_lessons.data.download import DATASET_FILES, DownloadError, RemoteFile
 from gan_lessons.data.images import (
+    DIGITS_HELD_OUT_PER_CLASS,
     IMAGE_DATASETS,
+    digits_split,
     load_digits,
     load_image_folder,
     load_images,
@@ -64,6 +66,27 @@ def test_load_digits_resized_keeps_the_picture():
 def test_load_digits_bad_size(size, error):  # out of range: ValueError; not an int: TypeError; both name size
     with pytest.raises(error, match="size"):
         load_digits(size)
+
+
+def test_digits_split_is_fixed_stratified_and_disjoint():
+    train_idx, test_idx = digits_split()
+    assert len(train_idx) == 1347 and len(test_idx) == 450 == 10 * DIGITS_HELD_OUT_PER_CLASS
+    assert set(train_idx.tolist()).isdisjoint(test_idx.tolist())
+    assert sorted(train_idx.tolist() + test_idx.tolist()) == list(range(1797))
+    x, y = load_digits(8, return_labels=True)
+    xt, yt = load_digits(8, return_labels=True, split="test")
+    assert np.bincount(yt.numpy()).tolist() == [45] * 10  # stratified: 45 of each digit
+    torch.testing.assert_close(xt, x[test_idx])
+    torch.testing.assert_close(load_digits(16, split="train"), load_digits(16)[train_idx])
+    assert torch.equal(digits_split()[1], test_idx)  # fixed: the same every call
+    digits_split()[1][:] = 0  # callers get copies
+    assert torch.equal(digits_split()[1], test_idx)
+
+
+@pytest.mark.parametrize("split, error", [("val", ValueError), (None, ValueError), (1, ValueError)])
+def test_load_digits_bad_split(split, error):
+    with pytest.raises(error, match="split"):
+        load_digits(8, split=split)
 
 
 def test_load_digits_accepts_numpy_int():

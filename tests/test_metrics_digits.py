@@ -22,10 +22,8 @@ from gan_lessons.metrics import digits as digit_metrics
 
 @pytest.fixture(scope="module")
 def real():
-    """The 449 held-out digits the classifier never saw, at 8x8, with labels."""
-    images, labels = load_digits(8, return_labels=True)
-    _, test_idx, _, _ = digit_metrics._digit_splits()
-    return images[test_idx], labels[test_idx]
+    """The 450 held-out digits neither the classifier nor any recipe trains on, at 8x8, with labels."""
+    return load_digits(8, return_labels=True, split="test")
 
 
 def test_classifier_is_accurate_on_held_out_digits(real):
@@ -63,6 +61,17 @@ def test_fid_real_vs_real_is_small_and_noise_is_large():
 
 def test_fid_baseline_grows_for_smaller_samples():
     assert digit_fid_baseline(100) > digit_fid_baseline()
+
+
+def test_fid_reference_is_the_held_out_split():
+    held_out = load_digits(8, split="test")
+    assert digit_fid(held_out) == pytest.approx(0.0, abs=1e-6)  # the reference itself
+    train = load_digits(8, split="train")
+    assert digit_fid_baseline(899) == pytest.approx(
+        digit_fid(train[torch.randperm(1347, generator=torch.Generator().manual_seed(0))[:899]])
+    )
+    # Copying the training set is no better than fresh real digits: both are new to the reference.
+    assert digit_fid(train[:899]) == pytest.approx(digit_fid_baseline(899), rel=0.5)
 
 
 def test_16px_digits_are_mapped_back_exactly():
@@ -123,7 +132,9 @@ def test_bad_input_raises_naming_the_argument():
     with pytest.raises(ValueError, match="at least 2"):
         digit_fid(x[:1])
     with pytest.raises(ValueError, match="n must be"):
-        digit_fid_baseline(5000)
+        digit_fid_baseline(1348)  # more than the training split holds
+    with pytest.raises(TypeError, match="n must be"):
+        digit_fid_baseline(None)
     with pytest.raises(ValueError, match="shapes do not match"):
         frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
 

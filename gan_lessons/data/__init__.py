@@ -6,7 +6,15 @@
 """
 
 from .download import DownloadError, default_cache_dir, read_idx
-from .images import IMAGE_DATASETS, load_digits, load_image_folder, load_images, load_mnist
+from .images import (
+    DIGITS_HELD_OUT_PER_CLASS,
+    IMAGE_DATASETS,
+    digits_split,
+    load_digits,
+    load_image_folder,
+    load_images,
+    load_mnist,
+)
 from .toy import TOY_TARGETS, GaussianMixture, gaussian, grid25, mixture, ring8, toy_target
 
 __all__ = [
@@ -18,6 +26,8 @@ __all__ = [
     "grid25",
     "toy_target",
     "IMAGE_DATASETS",
+    "DIGITS_HELD_OUT_PER_CLASS",
+    "digits_split",
     "load_digits",
     "load_mnist",
     "load_image_folder",

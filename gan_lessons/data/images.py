@@ -7,7 +7,9 @@ alone. To show a batch, map it back with ``(x + 1) / 2``.
 Three sources, from smallest to largest:
 
 * :func:`load_digits` -- scikit-learn's 1,797 handwritten digits, 8x8 pixels. Ships with
-  scikit-learn, so it works offline; perfect for a GAN that trains in a minute on a CPU.
+  scikit-learn, so it works offline; perfect for a GAN that trains in a minute on a CPU. A fixed,
+  stratified quarter of them (450, 45 per digit: :func:`digits_split`) is held out: the course's
+  recipes train on the other 1,347, and lesson 4 evaluates against the 450 the GAN never saw.
 * :func:`load_mnist` -- MNIST or Fashion-MNIST, 28x28, downloaded once and cached.
 * :func:`load_image_folder` -- your own PNG/JPEG pictures.
 
@@ -30,6 +32,8 @@ from .download import download as download_file  # load_mnist has a `download` f
 
 __all__ = [
     "IMAGE_DATASETS",
+    "DIGITS_HELD_OUT_PER_CLASS",
+    "digits_split",
     "load_digits",
     "load_image_folder",
     "load_images",
@@ -40,6 +44,10 @@ __all__ = [
 IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+#: Digits of each class in the held-out ("test") split of :func:`load_digits`: 45 x 10 = 450, a quarter.
+DIGITS_HELD_OUT_PER_CLASS = 45
+_DIGITS_SPLIT: dict = {}
 
 
 def _resize(x, size):
@@ -52,7 +60,36 @@ def _resize(x, size):
     return x.clamp_(-1.0, 1.0)
 
 
-def load_digits(size=16, return_labels=False):
+def _sklearn_digits():
+    from sklearn.datasets import load_digits as sklearn_digits  # imported late: it is slow
+
+    return sklearn_digits()
+
+
+def digits_split():
+    """The fixed, stratified split of scikit-learn's digits: ``(train_idx, test_idx)``, sorted int64 tensors.
+
+    The test split holds :data:`DIGITS_HELD_OUT_PER_CLASS` (45) images of every digit, 450 in all, drawn
+    once with a fixed seed; the train split holds the other 1,347. The course's recipes train on the
+    train split only, so the test split measures what a generator does on digits it never saw
+    (lesson 4's digit-FID reference and the digit classifier's accuracy).
+    """
+    if not _DIGITS_SPLIT:
+        labels = torch.from_numpy(_sklearn_digits().target.astype(np.int64))
+        g = torch.Generator().manual_seed(0)
+        test = []
+        for c in range(10):
+            members = torch.nonzero(labels == c).flatten()
+            test.append(members[torch.randperm(len(members), generator=g)[:DIGITS_HELD_OUT_PER_CLASS]])
+        test_idx = torch.cat(test).sort().values
+        held = torch.zeros(len(labels), dtype=torch.bool)
+        held[test_idx] = True
+        _DIGITS_SPLIT["split"] = (torch.nonzero(~held).flatten(), test_idx)
+    train_idx, test_idx = _DIGITS_SPLIT["split"]
+    return train_idx.clone(), test_idx.clone()
+
+
+def load_digits(size=16, return_labels=False, split="all"):
     """scikit-learn's handwritten digits (1,797 images, 8x8, values 0..16), scaled to ``[-1, 1]``.
 
     Parameters
@@ -62,22 +99,28 @@ def load_digits(size=16, return_labels=False):
         upsampled bilinearly (``align_corners=False``) and clamped to ``[-1, 1]``.
     return_labels : bool, default False
         Also return the digit (0..9) of each image.
+    split : {"all", "train", "test"}, default "all"
+        All 1,797 digits, the 1,347 the course trains on, or the 450 held out (45 per digit), in
+        their original order; see :func:`digits_split`.
 
     Returns
     -------
     images : torch.Tensor
-        float32, shape ``(1797, 1, size, size)``, values in ``[-1, 1]`` (ink is +1).
+        float32, shape ``(N, 1, size, size)`` (N = 1,797, 1,347 or 450), values in ``[-1, 1]`` (ink is +1).
     labels : torch.Tensor
-        int64, shape ``(1797,)``; only if ``return_labels``.
+        int64, shape ``(N,)``; only if ``return_labels``.
     """
     size = check_int("size", size, minimum=8)
-    from sklearn.datasets import load_digits as sklearn_digits  # imported late: it is slow
-
-    digits = sklearn_digits()
+    check_choice("split", split, ("all", "train", "test"))
+    digits = _sklearn_digits()
     pixels = torch.from_numpy(digits.images.astype(np.float32))  # (N, 8, 8), values 0..16
+    labels = torch.from_numpy(digits.target.astype(np.int64))
+    if split != "all":
+        idx = digits_split()[0 if split == "train" else 1]
+        pixels, labels = pixels[idx], labels[idx]
     images = _resize((pixels / 8.0 - 1.0).unsqueeze(1), size).contiguous()
     if return_labels:
-        return images, torch.from_numpy(digits.target.astype(np.int64))
+        return images, labels
     return images
 
 

@@ -10,6 +10,10 @@ Heusel et al. 2017 with the CNN in place of Inception):
 
 Everything works at the data's native 8x8 resolution; larger samples are first mapped back to 8x8
 (see :func:`as_digit_pixels`). :func:`nearest_neighbours` tells whether G copies its training images.
+
+The classifier trains on the 1,347 digits of the training split (:func:`gan_lessons.data.digits_split`),
+the same the course's GANs train on; its accuracy and the digit-FID reference come from the 450 held-out
+digits (45 of each), which neither ever sees.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ __all__ = [
 ]
 
 #: Bump when the classifier's architecture or training changes: the disk cache is keyed by it.
-DIGIT_CLASSIFIER_VERSION = "digitcnn-1"
+DIGIT_CLASSIFIER_VERSION = "digitcnn-2"  # 2: trained on the stratified training split
 _CLASSIFIERS: dict = {}  # in-memory cache: version -> DigitClassifier
 _UPSAMPLERS: dict = {}  # image size -> least-squares inverse of the 8 -> size upsampling, (64, size*size)
 
@@ -75,14 +79,6 @@ class DigitClassifier(torch.nn.Module):
 
     def forward(self, x):  # (B, 1, 8, 8) -> (B, 10)
         return self.head(self.body(x))
-
-
-def _digit_splits():
-    """Fixed index splits of the 1,797 digits: classifier train/held-out (75/25) and FID halves A/B."""
-    g = torch.Generator().manual_seed(0)
-    perm = torch.randperm(1797, generator=g)
-    halves = torch.randperm(1797, generator=torch.Generator().manual_seed(1))
-    return perm[:1347], perm[1347:], halves[:898], halves[898:]
 
 
 def _shift(x, g):
@@ -121,7 +117,7 @@ def _train_classifier(images, labels, epochs=20, batch_size=64, seed=0):
 
 
 def digit_classifier(cache=True, retrain=False, verbose=False):
-    """The course's digit classifier, trained on 1,347 of scikit-learn's digits (about ten seconds).
+    """The course's digit classifier, trained on the 1,347 digits of the training split (about ten seconds).
 
     Trained once, then cached in memory and on disk in
     ``gan_lessons.data.default_cache_dir() / "digit_classifier_<version>.pt"`` (written atomically,
@@ -158,11 +154,10 @@ def digit_classifier(cache=True, retrain=False, verbose=False):
         except (CheckpointError, KeyError, RuntimeError):
             net = None  # unreadable or stale: train again and overwrite it
     if net is None:
-        images, labels = load_digits(8, return_labels=True)
-        train_idx, test_idx, _, _ = _digit_splits()
-        net = _train_classifier(images[train_idx], labels[train_idx])
+        net = _train_classifier(*load_digits(8, return_labels=True, split="train"))
+        held_out, held_labels = load_digits(8, return_labels=True, split="test")
         with torch.no_grad():
-            net.accuracy = float((net(images[test_idx]).argmax(1) == labels[test_idx]).float().mean())
+            net.accuracy = float((net(held_out).argmax(1) == held_labels).float().mean())
         if cache:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,56 +288,58 @@ def _gaussian_fit(features):
 
 
 def _reference_stats():
-    """Feature mean and covariance of real half A (898 digits), cached with the classifier."""
-    key = ("half_a", DIGIT_CLASSIFIER_VERSION)
+    """Feature mean and covariance of the 450 held-out digits, cached with the classifier."""
+    key = ("held_out", DIGIT_CLASSIFIER_VERSION)
     if key not in _CLASSIFIERS:
-        _, _, half_a, _ = _digit_splits()
-        _CLASSIFIERS[key] = _gaussian_fit(digit_features(load_digits(8)[half_a]))
+        _CLASSIFIERS[key] = _gaussian_fit(digit_features(load_digits(8, split="test")))
     return _CLASSIFIERS[key]
 
 
 def digit_fid(samples):
-    r"""Digit-FID: Fréchet distance between Gaussian fits of classifier features, samples vs real digits.
+    r"""Digit-FID: Fréchet distance between Gaussian fits of classifier features, samples vs held-out digits.
 
     .. math:: \text{FID} = \lVert \mu_g - \mu_r \rVert^2 + \operatorname{Tr}\big(\Sigma_g + \Sigma_r
               - 2 (\Sigma_g \Sigma_r)^{1/2}\big)
 
     with :math:`(\mu_g, \Sigma_g)` the mean and covariance of :func:`digit_features` of the samples
-    and :math:`(\mu_r, \Sigma_r)` those of a fixed half (898 images) of the real digits (Heusel et
-    al. 2017, with the course's digit classifier in place of Inception). Lower is better; compare
-    with :func:`digit_fid_baseline`, the FID of the *other* real half. FID is biased upwards for
-    small samples: compare numbers computed from the same number of samples (898 is the baseline's).
+    and :math:`(\mu_r, \Sigma_r)` those of the 450 held-out digits, which no recipe trains on (Heusel
+    et al. 2017, arXiv:1706.08500, with the course's digit classifier in place of Inception). Lower is
+    better; compare with :func:`digit_fid_baseline`, the FID of as many *training* digits. FID is biased
+    upwards for small samples: compare numbers computed from the same number of samples.
     """
     f = digit_features(samples)
     if len(f) < 2:
-        raise ValueError("samples must hold at least 2 images to fit a covariance (898 to compare with the baseline)")
+        raise ValueError("samples must hold at least 2 images to fit a covariance (899 to compare with the lesson)")
     return frechet_distance(*_gaussian_fit(f), *_reference_stats())
 
 
-def digit_fid_baseline(n=None, seed=0):
-    """Real-vs-real digit-FID: the other half of the real digits (899 images) against the reference half.
+#: Largest sample for :func:`digit_fid_baseline`: the size of the training split.
+BASELINE_MAX = 1347
 
-    What a perfect generator would score with as many samples. ``n`` (2..899) uses a random subset of
-    that size instead, for comparison with a smaller set of samples.
+
+def digit_fid_baseline(n=899, seed=0):
+    """Real-vs-real digit-FID: ``n`` random digits of the training split against the held-out reference.
+
+    What a generator that draws fresh digits from the real distribution would score with ``n`` samples
+    (2..1,347, the training split's size): an honest bar, because the reference digits are new to it
+    just as they are to the GAN. A generator that *copies* its training images scores about the same;
+    :func:`nearest_neighbours` tells the two apart.
     """
-    _, _, _, half_b = _digit_splits()
-    if n is not None:
-        if check_int("n", n, minimum=2) > len(half_b):
-            raise ValueError(f"n must be an int in 2..{len(half_b)} or None, got {n!r}")
-        half_b = half_b[torch.randperm(len(half_b), generator=torch.Generator().manual_seed(seed))[:n]]
-    return digit_fid(load_digits(8)[half_b])
+    n = check_int("n", n, minimum=2, maximum=BASELINE_MAX)
+    train = load_digits(8, split="train")
+    return digit_fid(train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:n]])
 
 
 def digit_report(samples):
     """Every lesson-4 quality figure of a batch of digits, as a dict.
 
-    ``fid``, ``fid_baseline`` (real vs real, at the same sample size up to 899), ``fid_ratio``,
+    ``fid``, ``fid_baseline`` (real vs real, at the same sample size up to 1,347), ``fid_ratio``,
     ``confidence`` (mean max-probability), ``histogram`` (class shares, a list of 10),
     ``classes_covered`` (classes with at least 1% of the samples), ``min_class_share`` and ``n``.
     """
     x = as_digit_pixels(samples)
     fid = digit_fid(x)
-    base = digit_fid_baseline(min(len(x), 899) if len(x) < 899 else None)
+    base = digit_fid_baseline(max(2, min(len(x), BASELINE_MAX)))
     hist = class_histogram(x)
     return {
         "n": len(x),
