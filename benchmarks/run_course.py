@@ -4,6 +4,7 @@
     python benchmarks/run_course.py --only 02       # one lesson (a name or part of one; repeatable)
     python benchmarks/run_course.py --fast          # fast mode (GAN_LESSONS_FAST=1), to try this script
     python benchmarks/run_course.py --json out.json # also write the table as JSON
+    python benchmarks/run_course.py --save /tmp/run # also keep the executed notebooks, to look at every figure
 
 Each notebook runs top to bottom with nbclient in a fresh kernel, as "Restart and run all" would; the
 kernel inherits this process's environment with GAN_LESSONS_FAST removed (or set to 1 with --fast).
@@ -95,6 +96,7 @@ def main(argv=None):
     ap.add_argument("--dir", default="notebooks", help="folder of notebooks, relative to the repo (default notebooks)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds one cell may take (default 1800)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    ap.add_argument("--save", metavar="DIR", help="also write each executed notebook, outputs and all, into DIR")
     args = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # one row at a time, also into a pipe or a file
 
@@ -120,6 +122,9 @@ def main(argv=None):
         (p.name, nbformat.read(p, as_version=4), p.parent) for p in paths
     ]:
         wall, peak, error = run_notebook(nb, cwd, args.timeout)
+        if args.save and name.endswith(".ipynb"):
+            Path(args.save).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, Path(args.save) / name)
         row = {"notebook": name, "wall_s": round(wall, 1), "error": error}
         if peak:
             row.update(peak_mb=round(peak["self_mb"], 1), children_mb=round(peak["children_mb"], 1))

@@ -28,11 +28,17 @@ whose only equilibrium is :math:`(0, 0)`. Its gradient field :math:`(\partial_x 
 :math:`\partial L_G / \partial \ell` (with :math:`\ell` the logit of :math:`D(G(z))`) computed by
 autograd from the package's own losses; :class:`GradNormRecorder` measures the gradient that
 reaches G during training.
+
+**Collapse or not converged yet?** :func:`coverage_over_time` trains 2-D recipes on several seeds
+and records the modes covered as training goes (:class:`gan_lessons.metrics.CoverageTracker`);
+:func:`coverage_summary` reads a record: where it ends, how many modes it visited over its last
+stretch (a collapsed G *hops*: few modes at a time, many over time), and whether it is still rising.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -40,8 +46,9 @@ import torch
 from ._validate import check_int, check_number
 from .games import GAN
 from .losses import generator_loss
+from .metrics.toy import CoverageTracker
 from .recipes import toy_config
-from .runs import build_toy
+from .runs import build_toy, start_run, train_run
 from .training import seed_everything, train
 
 __all__ = [
@@ -54,6 +61,8 @@ __all__ = [
     "GradNormRecorder",
     "grad_norm",
     "saturation_experiment",
+    "coverage_over_time",
+    "coverage_summary",
 ]
 
 METHODS = ("simultaneous", "alternating", "extragradient", "optimistic", "averaging")
@@ -241,3 +250,68 @@ def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-
         callbacks=[record],
     )
     return out
+
+
+def coverage_over_time(configs, seeds=(0,), every=250, n=1000, callbacks=()):
+    """Train every recipe of ``configs`` once per seed, measuring mode coverage every ``every`` steps.
+
+    Parameters
+    ----------
+    configs : dict
+        Name -> :class:`~gan_lessons.recipes.ToyConfig` on a 2-D mixture (``ring8`` or ``grid25``); its
+        ``seed`` is replaced by each of ``seeds``.
+    seeds : sequence of int
+    every, n : int
+        Measure every ``every`` generator steps (and at step 0), on ``n`` fixed noise vectors.
+    callbacks : sequence of callables
+        Passed on to each run (e.g. a progress bar).
+
+    Returns
+    -------
+    dict
+        Name -> list of :class:`~gan_lessons.metrics.CoverageTracker`, one per seed, each with a
+        ``seconds`` attribute (the run's training time) and ``samples`` (G's ``n`` samples at the end).
+    """
+    check_int("every", every)
+    out = {}
+    for name, cfg in configs.items():
+        out[name] = []
+        for seed in seeds:
+            r = start_run(replace(cfg, seed=seed))
+            tracker = CoverageTracker(r.target, every, n=n)
+            tracker.measure(r.G, 0)
+            train_run(r, callbacks=[tracker, *callbacks])
+            tracker.seconds = r.seconds
+            out[name].append(tracker)
+    return out
+
+
+def coverage_summary(tracker, tail=0.25):
+    """Read a coverage record: where it ends, what its last stretch visited, and whether it still rises.
+
+    Parameters
+    ----------
+    tracker : :class:`~gan_lessons.metrics.CoverageTracker`
+    tail : float in (0, 1)
+        The last stretch: this share of the measurements.
+
+    Returns
+    -------
+    dict
+        ``final`` (modes covered at the end), ``hq`` (share of high-quality samples at the end),
+        ``mean_tail`` (mean modes covered over the stretch), ``visited_tail`` (modes that were covered
+        at some measurement of the stretch) and ``rising`` (mean over the stretch minus the mean over
+        the stretch before it: > 0 while G is still spreading out).
+    """
+    check_number("tail", tail, 0, 1, low_open=True, high_open=True)
+    modes = np.asarray(tracker.modes, dtype=float)
+    k = max(1, int(round(tail * len(modes))))
+    last, before = modes[-k:], modes[-2 * k : -k] if len(modes) >= 2 * k else modes[:1]
+    counts = np.asarray(tracker.counts[-k:])
+    return {
+        "final": int(modes[-1]),
+        "hq": float(tracker.hq_share[-1]),
+        "mean_tail": float(last.mean()),
+        "visited_tail": int((counts > 0).any(0).sum()),
+        "rising": float(last.mean() - before.mean()),
+    }

@@ -133,3 +133,103 @@ def test_saturation_experiment_errors():
         saturation_experiment(optimizer="rmsprop")
     with pytest.raises(ValueError, match="g_loss"):
         saturation_experiment("hinge")
+
+
+# --- mode coverage over training time (lesson 3, section 5) -----------------------------------------
+
+
+class _OnMode(torch.nn.Module):
+    """A fake generator whose samples all sit on one centre of ``target`` (or halfway between two)."""
+
+    z_dim = 2
+
+    def __init__(self, point):
+        super().__init__()
+        self.point = torch.as_tensor(point, dtype=torch.float32)
+
+    def forward(self, z):
+        return self.point.expand(len(z), 2).clone()
+
+
+def test_coverage_tracker_measures_on_schedule_and_reports_which_mode():
+    from gan_lessons.data import ring8
+    from gan_lessons.metrics import CoverageTracker
+    from gan_lessons.training import StepInfo
+
+    target = ring8()
+    tracker = CoverageTracker(target, every=5, n=100)
+    on_mode_3 = _OnMode(target.centers[3])
+    between = _OnMode((target.centers[0] + target.centers[1]) / 2)  # on no mode: 0 covered, 0% HQ
+    for step, G in [(4, on_mode_3), (5, on_mode_3), (9, between), (10, between)]:
+        tracker(StepInfo(step=step, total=10, loss_d=0.0, loss_g=0.0, d_real=0.5, d_fake=0.5, G=G))
+    assert tracker.steps == [5, 10]  # only every 5th step is measured
+    assert tracker.modes == [1, 0] and tracker.hq_share == [1.0, 0.0]
+    assert tracker.counts[0] == [0, 0, 0, 100, 0, 0, 0, 0]
+    assert tracker.samples.shape == (100, 2)
+    with pytest.raises(TypeError, match="GaussianMixture"):
+        CoverageTracker(object(), every=5)
+    with pytest.raises(ValueError, match="every"):
+        CoverageTracker(target, every=0)
+
+
+def test_coverage_summary_tells_hopping_from_rising():
+    from types import SimpleNamespace
+
+    from gan_lessons.dynamics import coverage_summary
+
+    def record(covered_sets):  # one set of covered modes per measurement
+        counts = [[5 if k in s else 0 for k in range(8)] for s in covered_sets]
+        return SimpleNamespace(modes=[len(s) for s in covered_sets], hq_share=[0.1] * len(counts), counts=counts)
+
+    hopping = record([{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}])  # one mode at a time, a different one each time
+    s = coverage_summary(hopping, tail=0.5)
+    assert s["final"] == 1 and s["mean_tail"] == 1.0 and s["visited_tail"] == 4 and s["rising"] == 0.0
+    rising = record([set(range(k)) for k in (1, 2, 3, 4, 5, 6, 7, 8)])
+    s = coverage_summary(rising, tail=0.5)
+    assert s["final"] == 8 and s["visited_tail"] == 8 and s["rising"] == pytest.approx(4.0)
+    for bad in (0, 1, 1.5):
+        with pytest.raises(ValueError, match="tail"):
+            coverage_summary(rising, tail=bad)
+
+
+def test_coverage_over_time_does_not_change_the_runs():
+    from dataclasses import replace
+
+    from gan_lessons.dynamics import coverage_over_time
+    from gan_lessons.models import decode, sample_noise
+    from gan_lessons.recipes import ToyConfig
+    from gan_lessons.runs import run
+
+    cfg = ToyConfig(data="ring8", z_dim=2, hidden=16, steps=6, batch_size=32)
+    out = coverage_over_time({"plain": cfg, "packed": replace(cfg, pack=2)}, seeds=(0, 1), every=3, n=50)
+    assert list(out) == ["plain", "packed"] and all(len(v) == 2 for v in out.values())
+    t = out["plain"][1]
+    assert t.steps == [0, 3, 6] and len(t.modes) == 3 and t.seconds > 0 and t.samples.shape == (50, 2)
+    # The tracker draws its noise from its own generator: the run is the same as without it.
+    alone = run(replace(cfg, seed=1))
+    again = coverage_over_time({"plain": cfg}, seeds=(1,), every=3, n=50)["plain"][0]
+    z = sample_noise(alone.G, 50, torch.Generator().manual_seed(1))  # the tracker's fixed noise (its seed=1)
+    np.testing.assert_array_equal(decode(alone.G, z), again.samples)
+    assert again.modes == t.modes and np.array_equal(again.samples, t.samples)  # deterministic per seed
+
+
+def test_coverage_pictures():
+    from types import SimpleNamespace
+
+    from gan_lessons.data import ring8
+    from gan_lessons.plotting import plot_coverage_over_time, plot_mode_occupancy
+
+    target = ring8()
+    t = SimpleNamespace(
+        steps=[0, 10, 20],
+        modes=[0, 2, 8],
+        hq_share=[0.0, 0.1, 0.5],
+        target=target,
+        n=100,
+        counts=[[0] * 8, [50, 50, 0, 0, 0, 0, 0, 0], [10] * 8],
+    )
+    fig = plot_coverage_over_time({"a": [t, t], "b": [t]}, title="x")
+    assert len(fig.axes) == 4 and len(fig.axes[0].lines) == 3  # 2 seeds + the "all modes" line
+    ax = plot_mode_occupancy(t)
+    mesh = ax.collections[0].get_array()
+    assert mesh.shape == (8, 3) and mesh.max() == pytest.approx(0.5)  # share of samples on a mode

@@ -19,10 +19,11 @@ import torch
 
 from .._validate import check_int
 from ..losses import discriminator_loss, generator_loss
+from ..models import decode, sample_noise
 from ..theory import js_divergence, optimal_discriminator
 from ._common import _as_numpy
 
-__all__ = ["ks_distance", "mode_coverage", "kde_1d", "ToySnapshot", "toy_snapshot"]
+__all__ = ["ks_distance", "mode_coverage", "CoverageTracker", "kde_1d", "ToySnapshot", "toy_snapshot"]
 
 
 def ks_distance(samples, target):
@@ -96,6 +97,49 @@ def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
         "hq_share": float(hq.mean()),
         "counts": counts.tolist(),
     }
+
+
+class CoverageTracker:
+    """A training callback: :func:`mode_coverage` of ``G`` every ``every`` steps, on fixed noise.
+
+    Watching coverage *over time* separates two things a single final number confuses: a generator
+    that has **collapsed** (few modes at any moment, the covered set hopping from mode to mode) and
+    one that has **not converged yet** (coverage still rising). The same ``n`` noise vectors (seeded
+    ``seed``) are decoded at every measurement, so changes come from G alone.
+
+    Attributes
+    ----------
+    steps : list of int
+        The steps measured (0 is measured before training when :meth:`measure` is called by hand).
+    modes, hq_share : list
+        :func:`mode_coverage`'s ``modes`` and ``hq_share`` at those steps.
+    counts : list of list of int
+        High-quality samples per mode at those steps: which modes G is on.
+    samples : numpy array (n, dim)
+        G's samples at the last measurement.
+    """
+
+    def __init__(self, target, every, n=1000, seed=1):
+        if getattr(target, "centers", None) is None:
+            raise TypeError("target must be a GaussianMixture (with centers and sigmas)")
+        self.target, self.every, self.n, self.seed = target, check_int("every", every), check_int("n", n), seed
+        self._z, self.samples = None, None
+        self.steps, self.modes, self.hq_share, self.counts = [], [], [], []
+
+    def measure(self, G, step):
+        """Measure ``G`` now and record it as ``step``."""
+        if self._z is None:
+            self._z = sample_noise(G, self.n, torch.Generator().manual_seed(self.seed))
+        self.samples = decode(G, self._z)
+        m = mode_coverage(self.samples, self.target)
+        self.steps.append(int(step))
+        self.modes.append(m["modes"])
+        self.hq_share.append(m["hq_share"])
+        self.counts.append(m["counts"])
+
+    def __call__(self, info):
+        if info.step % self.every == 0:
+            self.measure(info.G, info.step)
 
 
 def kde_1d(samples, grid, bandwidth=None):

@@ -6,7 +6,8 @@ r"""Pictures for training dynamics (lesson 3): the bilinear game, saturating los
   saturating :math:`\log(1 - D(G(z)))` and non-saturating :math:`-\log D(G(z))` losses, and the
   course of runs trained with each.
 * 2-D mixtures: samples over the target's centres, titled with the modes covered and the share of
-  high-quality samples (:func:`gan_lessons.metrics.mode_coverage`).
+  high-quality samples (:func:`gan_lessons.metrics.mode_coverage`); both numbers over training time
+  for several methods and seeds, and which modes G is on at each moment.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = [
     "plot_samples_2d",
     "plot_samples_over_time",
     "plot_method_grid",
+    "plot_coverage_over_time",
+    "plot_mode_occupancy",
 ]
 
 #: one colour per method of the bilinear game and per generator loss, the same in every picture
@@ -175,3 +178,51 @@ def plot_method_grid(samples, target, fig=None, ncols=None, title=None):
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_coverage_over_time(records, fig=None, title=None):
+    """Modes covered (top row) and high-quality share (bottom row) against the step, one column per method.
+
+    ``records``: method name -> list of :class:`~gan_lessons.metrics.CoverageTracker` (one per seed), as
+    :func:`gan_lessons.dynamics.coverage_over_time` returns. One line per seed, in the same colour order in
+    every column.
+    """
+    n = len(records)
+    fig = fig or Figure(figsize=(2.9 * n, 5.0), layout="constrained")
+    axes = np.asarray(fig.subplots(2, n, sharey="row", squeeze=False))
+    for j, (name, trackers) in enumerate(records.items()):
+        for i, t in enumerate(trackers):
+            kw = {"color": f"C{i}", "lw": 1.3, "alpha": 0.85, "label": f"seed {i}"}
+            axes[0, j].plot(t.steps, t.modes, drawstyle="steps-post", **kw)
+            axes[1, j].plot(t.steps, 100 * np.asarray(t.hq_share), **kw)
+        total = len(trackers[0].target.centers) if trackers else 8
+        axes[0, j].axhline(total, color="black", ls=":", lw=0.8)
+        axes[0, j].set(title=name, ylim=(-0.3, total + 0.5))
+        axes[1, j].set(xlabel="generator step", ylim=(0, 100))
+        for a in axes[:, j]:
+            a.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("modes covered")
+    axes[1, 0].set_ylabel("high-quality samples (%)")
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_mode_occupancy(tracker, ax=None, title=None):
+    """Which modes G is on over time: the share of ``tracker``'s samples within 3 sigma of each mode, per step.
+
+    A collapsed generator lights up one or two rows at a time, and the lit rows move (mode hopping); a
+    generator that covers the target lights every row.
+    """
+    ax = _new_ax(ax, (9, 2.8))
+    share = np.asarray(tracker.counts, dtype=float).T / tracker.n  # (modes, measurements)
+    steps = np.asarray(tracker.steps)
+    edges = np.concatenate([steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else 1)]])
+    mesh = ax.pcolormesh(edges, np.arange(share.shape[0] + 1), share, cmap="Blues", vmin=0, shading="flat")
+    ax.figure.colorbar(mesh, ax=ax, label="share of samples", pad=0.01)
+    ax.set(xlabel="generator step", ylabel="mode", yticks=np.arange(share.shape[0]) + 0.5)
+    ax.set_yticklabels(range(share.shape[0]))
+    if title:
+        ax.set_title(title)
+    return ax
