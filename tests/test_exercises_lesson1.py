@@ -1,12 +1,14 @@
 """Lesson 1's exercise checks: each one with a right, several wrong, and a missing answer."""
 
+import math
+
 import numpy as np
 import pytest
 
 from gan_lessons import exercises as ex
-from gan_lessons.data import gaussian
+from gan_lessons.data import gaussian, mixture
 from gan_lessons.exercises import lesson1
-from gan_lessons.theory import generator_criterion
+from gan_lessons.theory import generator_criterion, optimal_discriminator
 
 
 @pytest.fixture(autouse=True)
@@ -23,37 +25,68 @@ def raises(*args):
     raise RuntimeError("boom")
 
 
-# ---------------------------------------------------------------- exercise 1: D*
+# ---------------------------------------------------------------- exercise 1: where D* crosses 1/2
 
 
-def test_optimal_d_right():
-    fb = lesson1.check_optimal_d(lambda a, b: a / (a + b))
-    assert fb.status == "correct" and fb.exercise == "lesson1.optimal_d"
+def crossing(mu):
+    return math.acosh(math.exp(mu**2 / 2)) / mu
+
+
+def test_d_star_crossing_right():
+    fb = lesson1.check_d_star_crossing(crossing)
+    assert fb.status == "correct" and fb.exercise == "lesson1.d_star_crossing"
+    assert "1.3443" in fb.message
+    assert lesson1.check_d_star_crossing(lambda mu: np.arccosh(np.exp(mu**2 / 2)) / mu).status == "correct"
+
+    # a careful numerical solve passes too: bisection on p_data - p_g to 1e-6
+    def bisect(mu):
+        bumps, middle = mixture((-mu, mu), (1.0, 1.0)), gaussian(0.0, 1.0)
+
+        def f(x):
+            return bumps.density(np.array([x]))[0] - middle.density(np.array([x]))[0]
+
+        lo, hi = 0.0, 10.0
+        while hi - lo > 1e-6:
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if f(mid) > 0 else (mid, hi)
+        return (lo + hi) / 2
+
+    assert lesson1.check_d_star_crossing(bisect).status == "correct"
+
+
+def test_d_star_crossing_is_where_the_package_d_star_is_one_half():
+    for mu in (0.5, 1.0, 2.0, 3.0):
+        x = np.array([-crossing(mu), crossing(mu)])
+        d = optimal_discriminator(mixture((-mu, mu), (1.0, 1.0)).density(x), gaussian(0.0, 1.0).density(x))
+        np.testing.assert_allclose(d, 0.5, atol=1e-12)
 
 
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        (lambda a, b: b / (a + b), "probability of *fake*"),
-        (lambda a, b: np.divide(a, b, out=np.zeros_like(a), where=b > 0), "density ratio"),
-        (lambda a, b: a / (a + b + 1.0), "Where p_data = p_g"),
-        (lambda a, b: np.full_like(a, 0.5), "only real data live"),
-        (lambda a, b: a**2 / (a**2 + b**2), "a/y − b/(1 − y)"),
-        (lambda a, b: 2 * a / (a + b), "probability in [0, 1]"),
-        (lambda a, b: (a / (a + b))[:3], "shape (7,)"),
-        (lambda a, b: a / (a + b) * np.nan, "NaN"),
-        (lambda a, b: "half", "array of numbers"),
+        (lambda mu: mu / 2, "halfway"),
+        (lambda mu: mu, "where the real bump peaks"),
+        (lambda mu: mu / 2 + math.log(2) / mu, "dropped the bump at −μ"),
+        (lambda mu: math.acosh(math.exp(mu**2 / 2)), "divide by μ"),
+        (lambda mu: math.acosh(math.exp(mu**2 / 2) / 2) / mu, "weights ½"),
+        (lambda mu: -crossing(mu), "positive one"),
+        (lambda mu: 0.0, "positive one"),
+        (lambda mu: 0.5, "further out"),
+        (lambda mu: 4.0, "closer to 0"),
+        (lambda mu: 1.3443, "For μ = 1"),  # hard-coded for μ = 2
+        (lambda mu: math.acosh(math.exp(mu**2)) / mu, "D*(t) ="),  # the ½ of the exponent forgotten
+        (lambda mu: "t", "one number"),
         (raises, "RuntimeError: boom"),
     ],
 )
-def test_optimal_d_wrong(answer, hint):
-    fb = lesson1.check_optimal_d(answer)
+def test_d_star_crossing_wrong(answer, hint):
+    fb = lesson1.check_d_star_crossing(answer)
     assert fb.status == "wrong" and hint in fb.message, fb.message
 
 
-def test_optimal_d_missing():
-    assert lesson1.check_optimal_d(stub).status == "missing"
-    assert lesson1.check_optimal_d(None).status == "missing"
+def test_d_star_crossing_missing():
+    assert lesson1.check_d_star_crossing(stub).status == "missing"
+    assert lesson1.check_d_star_crossing(...).status == "missing"
 
 
 # ---------------------------------------------------------------- exercise 2: JSD <= log 2
@@ -165,7 +198,7 @@ def test_estimate_v_missing():
 
 
 def test_all_four_recorded_under_lesson1():
-    lesson1.check_optimal_d(lambda a, b: a / (a + b))
+    lesson1.check_d_star_crossing(crossing)
     lesson1.check_disjoint_densities(boxes)
     lesson1.check_best_gaussian(lambda t, m, s, x: _scan(t, m, s, x)[1:])
     lesson1.check_estimate_v(stub)

@@ -2,13 +2,16 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from gan_lessons import exercises as ex
+from gan_lessons.data import gaussian
 from gan_lessons.exercises import lesson2
 from gan_lessons.losses import discriminator_loss, generator_loss_saturating
+from gan_lessons.theory import optimal_discriminator
 
 
 @pytest.fixture(autouse=True)
@@ -138,28 +141,74 @@ def test_g_loss_saturating_sign_and_type():
     assert fb.status == "wrong" and "Expected" in fb.message
 
 
-# ------------------------------------------------------------------ mean D
+# ------------------------------------------------------------------ the logit of D* for two Gaussians
 
 
-def test_mean_d_right():
-    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean().item(), 0.5).status == "correct"
-    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), 1 / 2).status == "correct"
+def logit_coefficients(mu, sigma, mu_g, sigma_g):
+    a = 0.5 * (1 / sigma_g**2 - 1 / sigma**2)
+    b = mu / sigma**2 - mu_g / sigma_g**2
+    c = mu_g**2 / (2 * sigma_g**2) - mu**2 / (2 * sigma**2) + math.log(sigma_g / sigma)
+    return a, b, c
 
 
-def test_mean_d_missing():
-    def stub(D, x): ...
+def test_d_star_logit_right():
+    fb = lesson2.check_d_star_logit(logit_coefficients)
+    assert fb.status == "correct" and fb.exercise == "lesson2.d_star_logit" and "D* ≡ ½" in fb.message
+    as_array = lesson2.check_d_star_logit(lambda *a: np.array(logit_coefficients(*a)))
+    assert as_array.status == "correct"
+    as_tensors = lesson2.check_d_star_logit(lambda *a: [torch.tensor(v) for v in logit_coefficients(*a)])
+    assert as_tensors.status == "correct"
 
-    assert lesson2.check_mean_d(stub, 0.5).status == "missing"
-    assert lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), ...).status == "missing"
+
+def test_d_star_logit_formula_is_the_package_d_star():
+    x = np.linspace(-3.0, 9.0, 121)
+    for mu, s, mg, sg in [(4.0, 1.25, 2.5, 0.8), (0.5, 1.5, -1.0, 1.5), (4.0, 1.25, 4.0, 1.25)]:
+        a, b, c = logit_coefficients(mu, s, mg, sg)
+        d = optimal_discriminator(gaussian(mu, s).density(x), gaussian(mg, sg).density(x))
+        np.testing.assert_allclose(1 / (1 + np.exp(-(a * x**2 + b * x + c))), d, atol=1e-12)
 
 
-def test_mean_d_wrong():
-    fb = lesson2.check_mean_d(lambda D, x: D(x).mean().item(), 0.5)
-    assert fb.status == "wrong" and "sigmoid" in fb.message
-    fb = lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x).mean()).item(), 0.5)
-    assert fb.status == "wrong" and "first" in fb.message
-    fb = lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean().item(), 1.0)
-    assert fb.status == "wrong" and "D*" in fb.message
+def test_d_star_logit_missing():
+    def stub(mu, sigma, mu_g, sigma_g): ...
+
+    assert lesson2.check_d_star_logit(stub).status == "missing"
+    assert lesson2.check_d_star_logit(None).status == "missing"
+
+
+def _log_ratio(mu, s, mg, sg):
+    return math.log(sg / s)
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (lambda *a: tuple(-v for v in logit_coefficients(*a)), "log p_g − log p_data"),
+        (lambda *a: (*logit_coefficients(*a)[:2], logit_coefficients(*a)[2] - _log_ratio(*a)), "missing log(σ_g/σ)"),
+        (lambda *a: (*logit_coefficients(*a)[:2], logit_coefficients(*a)[2] - 2 * _log_ratio(*a)), "wrong sign"),
+        (lambda *a: (*logit_coefficients(*a)[:2], logit_coefficients(*a)[2] + _log_ratio(*a)), "not −log σ²"),
+        (
+            lambda *a: (
+                2 * logit_coefficients(*a)[0],
+                2 * logit_coefficients(*a)[1],
+                2 * (logit_coefficients(*a)[2] - _log_ratio(*a)) + _log_ratio(*a),
+            ),
+            "dropped the ½",
+        ),
+        (lambda *a: (logit_coefficients(*a)[0], -logit_coefficients(*a)[1], logit_coefficients(*a)[2]), "b has"),
+        (lambda *a: logit_coefficients(*a)[::-1], "order (a, b, c)"),
+        (
+            lambda mu, s, mg, sg: (0.5 * (1 / sg - 1 / s), mu / s - mg / sg, mg**2 / (2 * sg) - mu**2 / (2 * s)),
+            "variance σ²",
+        ),
+        (lambda *a: (0.0, 0.0, 0.0), "collect the powers of x"),
+        (lambda *a: (*logit_coefficients(*a)[:2], 0.0), "your c is off"),
+        (lambda *a: logit_coefficients(*a)[:2], "three numbers"),
+        (lambda *a: (math.nan, 0.0, 0.0), "not all finite"),
+    ],
+)
+def test_d_star_logit_wrong(answer, hint):
+    fb = lesson2.check_d_star_logit(answer)
+    assert fb.status == "wrong" and hint in fb.message, fb.message
 
 
 # ------------------------------------------------------------------ equilibrium losses
@@ -179,7 +228,7 @@ def test_equilibrium_losses():
 def test_all_four_recorded():
     lesson2.check_d_step(d_step_right)
     lesson2.check_g_loss_nonsaturating(lambda l: F.softplus(-l).mean())
-    lesson2.check_mean_d(lambda D, x: torch.sigmoid(D(x)).mean(), 0.5)
+    lesson2.check_d_star_logit(logit_coefficients)
     lesson2.check_equilibrium_losses(math.log(4), math.log(2))
     assert ex.assert_all_correct("lesson2", expected=4) == 4
 

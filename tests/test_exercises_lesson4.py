@@ -21,17 +21,52 @@ def _fresh():
 def _stub(*args): ...
 
 
-# ------------------------------------------------------------------ convt_size
+# ------------------------------------------------------------------ transposed-convolution settings
 
 
-def test_convt_size():
-    assert lesson4.check_convt_size(lambda h, k, s, p: (h - 1) * s - 2 * p + k).status == "correct"
-    assert lesson4.check_convt_size(_stub).status == "missing"
-    fb = lesson4.check_convt_size(lambda h, k, s, p: (h + 2 * p - k) // s + 1)
-    assert fb.status == "wrong" and "ordinary" in fb.message
-    fb = lesson4.check_convt_size(lambda h, k, s, p: h * s)  # right for k=4, s=2, p=1 only
-    assert fb.status == "wrong" and "pixels wide" in fb.message
-    assert lesson4.check_convt_size(lambda h, k, s, p: 8).status == "wrong"  # hard-coded
+@pytest.mark.parametrize(
+    ("doubling", "first"), [((4, 2, 1), (4, 1, 0)), ((2, 2, 0), (4, 2, 0)), ((6, 2, 2), (6, 1, 1))]
+)
+def test_convt_settings_every_valid_answer(doubling, first):
+    fb = lesson4.check_convt_settings(doubling, first)
+    assert fb.status == "correct" and fb.exercise == "lesson4.convt_settings"
+    assert ("DCGAN" in fb.message) == (doubling != (4, 2, 1))  # told the DCGAN choice when it made another
+
+
+def test_convt_settings_formula_matches_torch():
+    for k, s, p in [(4, 2, 1), (2, 2, 0), (6, 2, 2)]:
+        for h in (1, 3, 8, 32):
+            assert nn.ConvTranspose2d(1, 1, k, s, p)(torch.zeros(1, 1, h, h)).shape[-1] == 2 * h
+    assert nn.ConvTranspose2d(1, 1, 4, 1, 0)(torch.zeros(1, 1, 1, 1)).shape[-1] == 4
+
+
+def test_convt_settings_missing():
+    assert lesson4.check_convt_settings(..., (4, 1, 0)).status == "missing"
+    assert lesson4.check_convt_settings((4, 2, 1), ...).status == "missing"
+    assert lesson4.check_convt_settings(None, None).status == "missing"
+
+
+@pytest.mark.parametrize(
+    ("doubling", "first", "hint"),
+    [
+        ((3, 2, 1), (4, 1, 0), "2h − 1"),
+        ((3, 2, 1), (4, 1, 0), "even kernel"),
+        ((4, 2, 0), (4, 1, 0), "2h + 2"),
+        ((4, 1, 0), (4, 1, 0), "With stride 1"),
+        ((3, 1, 1), (4, 1, 0), "With stride 1"),
+        ((4, 3, 1), (4, 1, 0), "stride 3 multiplies"),
+        ((1, 1, 1), (4, 1, 0), "no output"),
+        ((4, 2, 1), (4, 2, 1), "your doubling layer"),
+        ((4, 2, 1), (3, 1, 0), "makes 3 x 3"),
+        ((4, 2, 1), (4, 1, 3), "removes everything"),
+        ((4, 2), (4, 1, 0), "three whole numbers"),
+        ((4.5, 2, 1), (4, 1, 0), "three whole numbers"),
+        ((0, 2, 1), (4, 1, 0), "at least 1"),
+    ],
+)
+def test_convt_settings_wrong(doubling, first, hint):
+    fb = lesson4.check_convt_settings(doubling, first)
+    assert fb.status == "wrong" and hint in fb.message, fb.message
 
 
 # ------------------------------------------------------------------ generator
@@ -151,7 +186,7 @@ def test_slerp():
 
 
 def test_all_four_recorded():
-    lesson4.check_convt_size(lambda h, k, s, p: (h - 1) * s - 2 * p + k)
+    lesson4.check_convt_settings((4, 2, 1), (4, 1, 0))
     lesson4.check_generator(good_generator)
     lesson4.check_slerp(slerp_right)
     with pytest.raises(AssertionError, match="expected 4"):

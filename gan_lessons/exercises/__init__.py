@@ -3,15 +3,15 @@
 How an exercise looks in a notebook (see ``docs/exercises.md``)::
 
     # cell tagged "exercise": what the learner sees and fills in
-    def optimal_d(p_data, p_g):
+    def estimate_v(D, x_real, x_fake):
         ...  # your code here
 
     # cell tagged "solution": only in solutions/, stripped from the learner's notebook
-    def optimal_d(p_data, p_g):
-        return p_data / (p_data + p_g)
+    def estimate_v(D, x_real, x_fake):
+        return np.mean(np.log(D(x_real))) + np.mean(np.log(1 - D(x_fake)))
 
     # untagged cell: the check, in both versions
-    lesson1.check_optimal_d(optimal_d)
+    lesson1.check_estimate_v(estimate_v)
 
 A check never raises for a wrong or missing answer (the learner's notebook must run top to bottom):
 it *returns* a :class:`Feedback`, shown as a coloured box, with status ``"correct"``, ``"wrong"``
@@ -55,7 +55,7 @@ _RESULTS: dict[str, Feedback] = {}
 class Feedback:
     """The outcome of one exercise check. Truthy only when correct."""
 
-    exercise: str  #: e.g. "lesson1.optimal_d"
+    exercise: str  #: e.g. "lesson1.estimate_v"
     status: str  #: "correct", "wrong" or "missing"
     message: str  #: what is right, or a specific hint
 

@@ -15,7 +15,7 @@ from ..data import gaussian, mixture
 from ..theory import LOG4, generator_criterion, js_divergence, optimal_discriminator
 from . import as_number, call_answer, record
 
-__all__ = ["check_optimal_d", "check_estimate_v", "check_disjoint_densities", "check_best_gaussian"]
+__all__ = ["check_d_star_crossing", "check_estimate_v", "check_disjoint_densities", "check_best_gaussian"]
 
 LOG2 = math.log(2.0)
 
@@ -37,35 +37,85 @@ def _scalar(name, out):
     return as_number(name, out, hint="is a log taken of 0?")
 
 
-@record("lesson1.optimal_d")
-def check_optimal_d(optimal_d):
-    r"""Exercise 1: ``optimal_d(p_data, p_g)`` returns :math:`D^*(x) = p_{data}(x) / (p_{data}(x) + p_g(x))`."""
-    p_data = np.array([0.10, 0.50, 2.00, 0.30, 0.001, 0.0, 0.8])
-    p_g = np.array([0.40, 0.50, 0.10, 0.00, 2.000, 0.7, 0.2])
-    want = optimal_discriminator(p_data, p_g)
-    got = _array("optimal_d", call_answer(optimal_d, p_data.copy(), p_g.copy()), p_data.shape)
-    if np.allclose(got, 1 - want, atol=1e-6):
+def _crossing(mu):
+    """The t > 0 where D* = 1/2 for p_data = ½N(−μ, 1) + ½N(μ, 1) against p_g = N(0, 1)."""
+    return math.acosh(math.exp(mu * mu / 2)) / mu
+
+
+def _d_star_two_bumps(mu, x):
+    """D*(x) of the exercise's pair, from the package's densities and ``optimal_discriminator``."""
+    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
+    return optimal_discriminator(mixture((-mu, mu), (1.0, 1.0)).density(x), gaussian(0.0, 1.0).density(x))
+
+
+@record("lesson1.d_star_crossing")
+def check_d_star_crossing(d_star_crossing):
+    r"""Exercise 1: ``d_star_crossing(mu)`` is where :math:`D^*` crosses 1/2, for two bumps against one Gaussian.
+
+    With :math:`p_{data} = \tfrac12\mathcal N(-\mu, 1) + \tfrac12\mathcal N(\mu, 1)` and
+    :math:`p_g = \mathcal N(0, 1)`, :math:`D^*(x) > \tfrac12 \iff p_{data}(x) > p_g(x)
+    \iff e^{-\mu^2/2}\cosh(\mu x) > 1`, i.e. :math:`|x| > t` with
+
+    .. math:: t = \frac{1}{\mu}\,\operatorname{arccosh}\big(e^{\mu^2/2}\big)
+
+    (for :math:`\mu = 2`: :math:`t = \tfrac12\operatorname{arccosh}(e^2) \approx 1.3443`).
+    """
+    tol = 1e-3
+    for mu in (2.0, 1.0, 0.5, 3.0):
+        want = _crossing(mu)
+        got = as_number("d_star_crossing", call_answer(d_star_crossing, mu))
+        if abs(got - want) < tol:
+            continue
+        if abs(got + want) < tol or got <= 0:
+            raise AssertionError(
+                f"d_star_crossing({mu:g}) gave {got:.4g}: D* is symmetric, it crosses 1/2 at −t and at +t. Return the "
+                "positive one, t > 0."
+            )
+        mistakes = [
+            (
+                mu / 2,
+                "μ/2 is halfway between p_g's peak (0) and the real bump (μ): where N(μ, 1) alone would overtake "
+                "N(0, 1). But that bump has weight ½ and there is a second one at −μ: write p_data(x) = p_g(x) "
+                "in full.",
+            ),
+            (
+                mu,
+                "μ is where the real bump peaks, but D* = ½ is where the two *densities* are equal"
+                + (": for this μ that happens before the peak, D* is already above ½ at x = μ." if mu > want else "."),
+            ),
+            (
+                mu / 2 + LOG2 / mu,
+                "Close, but you dropped the bump at −μ: ½N(μ, 1) = N(0, 1) gives x = μ/2 + (log 2)/μ. Keep both "
+                "terms of p_data; e^{μx} + e^{−μx} = 2 cosh(μx).",
+            ),
+            (
+                math.acosh(math.exp(mu * mu / 2)),
+                "You solved for μ·t: arccosh gives the argument of cosh(μx), so divide by μ.",
+            ),
+        ]
+        if math.exp(mu * mu / 2) / 2 >= 1:
+            mistakes.append(
+                (
+                    math.acosh(math.exp(mu * mu / 2) / 2) / mu,
+                    "You dropped the weights ½ of the mixture: p_data = ½N(−μ, 1) + ½N(μ, 1) integrates to 1, the "
+                    "two bumps together weigh as much as p_g.",
+                )
+            )
+        for value, hint in mistakes:
+            if abs(value - want) > tol and abs(got - value) < tol:
+                raise AssertionError(f"d_star_crossing({mu:g}) gave {got:.4f}, expected {want:.4f}. {hint}")
+        d = float(_d_star_two_bumps(mu, got)[0])
+        where = "the real density is still below p_g there: t is further out" if d < 0.5 else "t is closer to 0"
         raise AssertionError(
-            "You returned p_g / (p_data + p_g): the probability of *fake*. D(x) is the probability that x is "
-            "real, so the real density goes on top."
+            f"For μ = {mu:g} your t = {got:.4f} gives D*(t) = {d:.3f}, not ½ ({where}). Set p_data(t) = p_g(t): the "
+            "factors 1/√(2π) cancel, multiply by e^{x²/2}, and use e^{a} + e^{−a} = 2 cosh a."
         )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if np.allclose(got[p_g > 0], (p_data / p_g)[p_g > 0], atol=1e-6):
-            raise AssertionError("That is the density ratio p_data / p_g (it can exceed 1). Divide by the sum instead.")
-    assert np.all((got >= 0) & (got <= 1)), f"D must be a probability in [0, 1], yours gave {np.round(got, 3)}"
-    assert abs(got[1] - 0.5) < 1e-6, (
-        f"Where p_data = p_g (both 0.5) D* must be 1/2 (the discriminator cannot tell), yours gave {got[1]:.4g}"
+    t = _crossing(2.0)
+    return (
+        f"t = arccosh(e^(μ²/2))/μ; for μ = 2, t = ½·arccosh(e²) ≈ {t:.4f}. D* says 'real' for |x| > t: on the bumps "
+        "and in both far tails, where there is almost no data at all — D* compares densities (the mixture's tails are "
+        "heavier than N(0, 1)'s), not distances to the data; between −t and t it says 'fake'."
     )
-    assert abs(got[3] - 1.0) < 1e-6 and abs(got[5]) < 1e-6, (
-        "Where only real data live (p_g = 0) D* should be 1, and where only fakes live (p_data = 0) it should be 0; "
-        f"yours gave {got[3]:.4g} and {got[5]:.4g}"
-    )
-    bad = np.flatnonzero(np.abs(got - want) > 1e-6)
-    assert bad.size == 0, (
-        f"At p_data = {p_data[bad[0]]}, p_g = {p_g[bad[0]]} D* should be {want[bad[0]]:.4f}, yours gave "
-        f"{got[bad[0]]:.4f}. Maximise a·log y + b·log(1 − y) over y: the derivative a/y − b/(1 − y) is 0 at y = ?"
-    )
-    return "D*(x) = p_data / (p_data + p_g): 1/2 where the densities agree, near 1 where only real data live."
 
 
 def _sigmoid_d(x):

@@ -7,7 +7,7 @@ reference (:mod:`gan_lessons.training`, :mod:`gan_lessons.losses`); it returns a
 * :func:`check_d_step`: one discriminator update, :math:`\theta_D \leftarrow \theta_D - \eta\nabla L_D`
   with G held fixed (Goodfellow et al. 2014, Algorithm 1).
 * :func:`check_g_loss_nonsaturating`: :math:`L_G = -\frac1m\sum_i \log D(G(z_i))` on logits, stably.
-* :func:`check_mean_d`: mean :math:`D(x)` from logits, and the value it approaches at equilibrium (1/2).
+* :func:`check_d_star_logit`: the logit of :math:`D^*` for two Gaussians, a quadratic :math:`ax^2 + bx + c`.
 * :func:`check_equilibrium_losses`: :math:`L_D = \log 4` and :math:`L_G = \log 2` when :math:`D \equiv 1/2`.
 * :func:`check_train_by_hand`: the whole of Algorithm 1, compared bit for bit with
   :func:`gan_lessons.training.train`; a wrong loop is matched against the usual mistakes for its hint.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 
+import numpy as np
 import torch
 
 from . import call_answer, record
@@ -25,7 +26,7 @@ from . import call_answer, record
 __all__ = [
     "check_d_step",
     "check_g_loss_nonsaturating",
-    "check_mean_d",
+    "check_d_star_logit",
     "check_equilibrium_losses",
     "check_train_by_hand",
     "course_train_by_hand",
@@ -130,35 +131,101 @@ def check_g_loss_nonsaturating(g_loss):
     return "Stable for any logit: -log D(G(z)) = softplus(-logit), with a strong gradient when D rejects the fakes."
 
 
-@record("lesson2.mean_d")
-def check_mean_d(mean_d, equilibrium):
-    """``mean_d(D, x)``: the mean probability D gives to samples x (D returns logits); ``equilibrium``: its limit."""
-    from torch import nn
+def _logit_from_package(mu, sigma, mu_g, sigma_g):
+    """(a, b, c) of log D*/(1 − D*) = a x² + b x + c, read off the package's D* at x = −1, 0, 1."""
+    from ..data import gaussian
+    from ..theory import optimal_discriminator
 
-    class Fixed(nn.Module):  # a "discriminator" with known logits
-        def __init__(self, logits):
-            super().__init__()
-            self.logits = logits
+    x = np.array([-1.0, 0.0, 1.0])
+    d = optimal_discriminator(gaussian(mu, sigma).density(x), gaussian(mu_g, sigma_g).density(x))
+    lm, l0, lp = np.log(d) - np.log1p(-d)
+    return (lp + lm) / 2 - l0, (lp - lm) / 2, l0
 
-        def forward(self, x):
-            return self.logits[: len(x)]
 
-    logits = torch.tensor([-2.0, 0.0, 1.0, 3.0])
-    x = torch.zeros(4, 1)
-    got = call_answer(mean_d, Fixed(logits), x)
-    got = float(got.detach()) if isinstance(got, torch.Tensor) else float(got)
-    want = torch.sigmoid(logits).mean().item()
-    if abs(got - logits.mean().item()) < 1e-6:
-        raise AssertionError("That is the mean *logit*. D returns logits: apply torch.sigmoid before averaging.")
-    if abs(got - torch.sigmoid(logits.mean()).item()) < 1e-6:
-        raise AssertionError("Apply the sigmoid to each logit first, then average (not the other way round).")
-    assert abs(got - want) < 1e-6, f"On logits [-2, 0, 1, 3] the mean D should be {want:.4f}, got {got:.4f}."
-    eq = float(call_answer(equilibrium))
-    assert abs(eq - 0.5) < 1e-9, (
-        "At equilibrium p_g = p_data, so D* = p_data / (p_data + p_g) = ? (lesson 1: the optimal D when it "
-        "cannot tell real from fake)."
+def _coefficients(out):
+    try:
+        a, b, c = (float(v) for v in out)
+    except (TypeError, ValueError):
+        raise AssertionError(f"d_star_logit_coefficients should return three numbers (a, b, c), got {out!r}") from None
+    assert all(math.isfinite(v) for v in (a, b, c)), f"your coefficients ({a}, {b}, {c}) are not all finite"
+    return a, b, c
+
+
+@record("lesson2.d_star_logit")
+def check_d_star_logit(d_star_logit_coefficients):
+    r"""``d_star_logit_coefficients(mu, sigma, mu_g, sigma_g) -> (a, b, c)``: the logit of :math:`D^*`, two Gaussians.
+
+    For :math:`p_{data} = \mathcal N(\mu, \sigma^2)` and :math:`p_g = \mathcal N(\mu_g, \sigma_g^2)`,
+    :math:`\log\frac{D^*}{1 - D^*} = \log p_{data}(x) - \log p_g(x) = a x^2 + b x + c` with
+
+    .. math:: a = \frac12\Big(\frac1{\sigma_g^2} - \frac1{\sigma^2}\Big), \quad
+              b = \frac{\mu}{\sigma^2} - \frac{\mu_g}{\sigma_g^2}, \quad
+              c = \frac{\mu_g^2}{2\sigma_g^2} - \frac{\mu^2}{2\sigma^2} + \log\frac{\sigma_g}{\sigma}.
+
+    Compared with the logit of :func:`gan_lessons.theory.optimal_discriminator` on the package's densities.
+    """
+    cases = [  # (mu, sigma, mu_g, sigma_g): lesson 2's target against a few generators
+        (4.0, 1.25, 2.5, 0.8),  # too narrow, too far left
+        (4.0, 1.25, 4.5, 2.0),  # too wide
+        (0.5, 1.5, -1.0, 1.5),  # same width: a = 0, D* is a logistic regression
+        (-1.0, 2.0, 1.0, 0.5),
+        (4.0, 1.25, 4.0, 1.25),  # the equilibrium
+    ]
+    for mu, s, mg, sg in cases:
+        got = _coefficients(call_answer(d_star_logit_coefficients, mu, s, mg, sg))
+        want = _logit_from_package(mu, s, mg, sg)
+        close = lambda u, v: all(abs(p - q) <= 1e-6 * max(1.0, abs(q)) for p, q in zip(u, v, strict=True))  # noqa: E731
+        if close(got, want):
+            continue
+        a, b, c = want
+        log_ratio = math.log(sg / s)
+        where = f"For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}"
+        mistakes = [
+            (
+                (-a, -b, -c),
+                "you computed log p_g − log p_data. D* is the probability *real*: "
+                "D* = σ(log p_data − log p_g), the real density on top.",
+            ),
+            (
+                (a, b, c - log_ratio),
+                "c is missing log(σ_g/σ): the normalising factors 1/(σ√(2π)) and "
+                "1/(σ_g√(2π)) do not cancel when the widths differ.",
+            ),
+            (
+                (a, b, c - 2 * log_ratio),
+                "the log term of c has the wrong sign: −log σ comes from log p_data, "
+                "+log σ_g from −log p_g, so c contains +log(σ_g/σ).",
+            ),
+            ((a, b, c + log_ratio), "the normaliser of a Gaussian is 1/(σ√(2π)): its log is −log σ, not −log σ²."),
+            (
+                (2 * a, 2 * b, 2 * (c - log_ratio) + log_ratio),
+                "you dropped the ½ in the exponent: log N(x; μ, σ²) = −log σ − ½ log 2π − (x − μ)²/(2σ²).",
+            ),
+            ((a, -b, c), "b has the wrong sign: (x − μ)² = x² − 2μx + μ², so −(x − μ)²/(2σ²) contributes +μx/σ²."),
+            ((c, b, a), "return the coefficients in the order (a, b, c): a of x², b of x, c the constant."),
+        ]
+        for value, hint in mistakes:
+            if not close(value, want) and close(got, value):
+                raise AssertionError(f"{where}: {hint}")
+        std_ab = (0.5 * (1 / sg - 1 / s), mu / s - mg / sg)
+        if not close(std_ab, want[:2]) and close(got[:2], std_ab):
+            raise AssertionError(
+                f"{where}: you divided by σ where the Gaussian has the variance σ²: its exponent is −(x − μ)²/(2σ²)."
+            )
+        names = [n for n, p, q in zip("abc", got, want, strict=True) if abs(p - q) > 1e-6 * max(1.0, abs(q))]
+        raise AssertionError(
+            f"{where}, the logit of D* is {a:.4g}·x² {'−' if b < 0 else '+'} {abs(b):.4g}·x {'−' if c < 0 else '+'} "
+            f"{abs(c):.4g}; your {', '.join(names)} "
+            f"{'is' if len(names) == 1 else 'are'} off (you gave {got[0]:.4g}, {got[1]:.4g}, {got[2]:.4g}). "
+            "Write out log p_data(x) − log p_g(x) with log N(x; μ, σ²) = −log σ − ½ log 2π − (x − μ)²/(2σ²) "
+            "and collect the powers of x."
+        )
+    return (
+        "ℓ*(x) = a x² + b x + c, a = ½(1/σ_g² − 1/σ²), b = μ/σ² − μ_g/σ_g², c = μ_g²/(2σ_g²) − μ²/(2σ²) + log(σ_g/σ). "
+        "So lesson 2's D, an MLP on x, must be able to draw a parabola for its logit (a straight line, a logistic "
+        "regression, is enough only when σ_g = σ). At the equilibrium μ_g = μ, σ_g = σ all three are 0: ℓ* ≡ 0, "
+        "D* ≡ ½ everywhere."
     )
-    return "mean D(x) = mean sigmoid(logit); when p_g = p_data, D* = 1/2 everywhere, so both means approach 1/2."
 
 
 @record("lesson2.equilibrium_losses")

@@ -1,22 +1,24 @@
 """Checks for lesson 3's exercises (training dynamics, saturation, mode collapse).
 
 Each check calls the learner's function on a few inputs, compares it with the package's own
-answer (:mod:`gan_lessons.dynamics`, :mod:`gan_lessons.models`, :mod:`gan_lessons.metrics`) and
+answer (:mod:`gan_lessons.dynamics`, :mod:`gan_lessons.metrics`) or an exact enumeration, and
 returns a :class:`~gan_lessons.exercises.Feedback`; it never raises.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
-from . import call_answer, record
+from . import as_number, call_answer, record
 
 __all__ = [
     "check_simultaneous_step",
     "check_extragradient_step",
     "check_logit_gradients",
-    "check_pack",
+    "check_tv_packed",
     "check_modes_covered",
 ]
 
@@ -84,8 +86,17 @@ def check_extragradient_step(eg_step):
 
 
 @record("lesson3.logit_gradients")
-def check_logit_gradients(logit_gradients):
-    """``logit_gradients(d) -> (saturating, nonsaturating)``: ∂L_G/∂logit at D(G(z)) = d, elementwise."""
+def check_logit_gradients(logit_gradients, limits):
+    r"""``logit_gradients(d) -> (saturating, nonsaturating)``: ∂L_G/∂ℓ at D(G(z)) = σ(ℓ) = d, elementwise;
+    ``limits``: the two values as D(G(z)) → 0.
+
+    With :math:`\sigma'(\ell) = \sigma(\ell)(1 - \sigma(\ell))`:
+
+    .. math:: \frac{\partial}{\partial \ell}\log(1 - \sigma(\ell)) = -D(G(z)) \to 0, \qquad
+              \frac{\partial}{\partial \ell}\big[-\log \sigma(\ell)\big] = -(1 - D(G(z))) \to -1.
+
+    Compared with :func:`gan_lessons.dynamics.generator_loss_gradient` (autograd through the package's losses).
+    """
     from ..dynamics import generator_loss_gradient
 
     d = np.array([0.001, 0.05, 0.3, 0.5, 0.8, 0.999])
@@ -101,33 +112,112 @@ def check_logit_gradients(logit_gradients):
     for name, got, want in (("saturating", sat, want_sat), ("non-saturating", ns, want_ns)):
         if np.allclose(got, -want, atol=1e-6):
             raise AssertionError(f"The {name} gradient has the wrong sign: G *minimises* its loss; both are negative.")
+        with np.errstate(divide="ignore"):
+            wrt_d = -1 / (1 - d) if name == "saturating" else -1 / d
+        if np.allclose(got, wrt_d, atol=1e-6):
+            raise AssertionError(
+                f"Your {name} gradient is the derivative with respect to D, not with respect to the logit ℓ. Chain "
+                "rule: ∂L/∂ℓ = ∂L/∂D · dσ/dℓ, with dσ/dℓ = σ(1 − σ) = D(1 − D)."
+            )
         assert np.allclose(got, want, atol=1e-6), (
             f"The {name} gradient is off. With D = σ(ℓ): dσ/dℓ = σ(1 − σ); differentiate the loss with respect "
-            "to ℓ, not with respect to D."
+            "to ℓ, not with respect to D, and write the result in terms of D only."
         )
-    return "Right: −D(G(z)) vanishes when D rejects the fakes, −(1 − D(G(z))) is largest there."
+    try:
+        lim = [float(call_answer(v)) for v in call_answer(limits)]
+    except (TypeError, ValueError):
+        raise AssertionError(f"limits should be a pair of numbers (saturating, nonsaturating): {limits!r}") from None
+    assert len(lim) == 2, f"limits should be a pair (saturating, nonsaturating), got {len(lim)} numbers"
+    sat_lim, ns_lim = lim
+    if abs(sat_lim + 1) < 1e-9 and abs(ns_lim) < 1e-9:
+        raise AssertionError("Your limits are swapped: as D(G(z)) → 0, −D(G(z)) → 0 and −(1 − D(G(z))) → −1.")
+    if math.isinf(ns_lim) or (abs(sat_lim + 1) < 1e-9 and abs(ns_lim) > 1e3):
+        raise AssertionError(
+            "Those are the limits of the derivatives with respect to D (−1/(1 − D) and −1/D). The signal G gets "
+            "is the derivative with respect to the logit: put d → 0 into your logit_gradients."
+        )
+    if abs(sat_lim) < 1e-9 and abs(ns_lim - 1) < 1e-9:
+        raise AssertionError("The non-saturating limit has the wrong sign: −(1 − D(G(z))) → −1.")
+    assert abs(sat_lim) < 1e-9, (
+        f"The saturating limit is off (you gave {sat_lim:g}): as D(G(z)) → 0, what does −D(G(z)) tend to?"
+    )
+    assert abs(ns_lim + 1) < 1e-9, (
+        f"The non-saturating limit is off (you gave {ns_lim:g}): −(1 − D(G(z))) does not vanish when D(G(z)) → 0."
+    )
+    return (
+        "Right: ∂/∂ℓ log(1 − σ(ℓ)) = −D(G(z)) → 0 and ∂/∂ℓ[−log σ(ℓ)] = −(1 − D(G(z))) → −1. When D rejects the "
+        "fakes, the saturating loss gives G no signal at all; the non-saturating one gives its strongest."
+    )
 
 
-@record("lesson3.pack")
-def check_pack(pack):
-    """``pack(x, m)``: (B, dim) -> (B / m, m * dim), each row m consecutive samples side by side."""
-    from ..models import MLPDiscriminator
+def _tv_packed_enumerated(m, n_modes):
+    """TV(p^m, q^m) by summing over all n_modes**m packs: p uniform on n_modes modes, q on all but the last."""
+    p = np.full(n_modes, 1.0 / n_modes)
+    q = np.append(np.full(n_modes - 1, 1.0 / (n_modes - 1)), 0.0)
+    pm, qm = np.ones(1), np.ones(1)
+    for _ in range(m):  # the joint law of m independent samples, over every m-tuple of modes
+        pm, qm = np.outer(pm, p).ravel(), np.outer(qm, q).ravel()
+    return 0.5 * np.abs(pm - qm).sum()
 
-    x = torch.arange(24, dtype=torch.float32).reshape(12, 2)
-    for m in (1, 2, 3):
-        got = call_answer(pack, x.clone(), m)
-        got = torch.as_tensor(got, dtype=torch.float32)
-        want = x.reshape(12 // m, 2 * m)
-        assert got.shape == want.shape, f"pack(x, {m}) should have shape {tuple(want.shape)}, got {tuple(got.shape)}"
-        if not torch.equal(got, want):
+
+@record("lesson3.tv_packed")
+def check_tv_packed(tv_packed):
+    r"""``tv_packed(m, n_modes)``: the total variation between packs of m samples when G misses one of n modes.
+
+    :math:`p_{data}` uniform on n modes, :math:`p_g` uniform on n − 1 of them (PacGAN, Lin et al. 2018, Sec. 3):
+
+    .. math:: \mathrm{TV}(p_{data}^m, p_g^m) = \tfrac12 \sum_{x \in \{1..n\}^m} |p_{data}^m(x) - p_g^m(x)|
+              = 1 - \Big(\frac{n-1}{n}\Big)^m
+
+    Compared with the sum over all :math:`n^m` packs.
+    """
+    for n in (8, 3, 5):
+        for m in (2, 3, 4, 1):  # m = 2 first: there the usual wrong formulas all differ
+            want = _tv_packed_enumerated(m, n)
+            got = as_number("tv_packed", call_answer(tv_packed, m, n))
+            if abs(got - want) < 1e-9:
+                continue
+            k = (n - 1) / n
+            mistakes = [
+                (
+                    1 / n,
+                    "Packing changes nothing? Then PacGAN would be pointless. With m samples, the chance that "
+                    "at least one of them lands on the missing mode grows with m — and one such sample gives the fake "
+                    "pack away.",
+                ),
+                (
+                    m / n,
+                    "m/n is the union bound on 'some sample hits the missing mode': it counts overlaps twice and "
+                    "exceeds 1 for m > n, while a TV is at most 1. Compute the probability that *no* sample does.",
+                ),
+                ((1 / n) ** m, "(1/n)^m is the chance that *all* m samples land on the missing mode; one is enough."),
+                (
+                    k**m,
+                    "((n − 1)/n)^m is the probability that no sample of a real pack hits the missing mode: the "
+                    "overlap Σ min(p, q) of the two packed laws. TV = 1 − overlap.",
+                ),
+                (2 * want, "You forgot the ½: TV = ½ Σ |p − q| (it is at most 1)."),
+                (1 - (7 / 8) ** m, f"That is the answer for 8 modes; use n_modes (here {n})."),
+                (
+                    1 - (1 / n) ** m,
+                    "A real pack gives itself away as soon as *one* sample is on the missing mode, not "
+                    "only when all are. Count the real packs that avoid the missing mode.",
+                ),
+            ]
+            for value, hint in mistakes:
+                if abs(value - want) > 1e-9 and abs(got - value) < 1e-9:
+                    raise AssertionError(f"tv_packed({m}, {n}) gave {got:.4g}, expected {want:.4g}. {hint}")
             raise AssertionError(
-                f"pack(x, {m}) has the right shape but mixes the wrong samples: row i must be samples "
-                f"i·m … i·m + m − 1 side by side (row 0 of pack(x, 2) is [x0, x1] = {want[0].tolist()})."
+                f"tv_packed({m}, {n}) gave {got:.4g}; summing over all {n}^{m} packs gives {want:.4g}. p_g^m is "
+                f"uniform on the packs that avoid the missing mode, p_data^m uniform on all: which packs have "
+                "p_data^m > p_g^m, and which the other way round?"
             )
-    D = MLPDiscriminator(2, 8, 1, pack=3)  # the package's D packs the same way
-    with torch.no_grad():
-        assert torch.allclose(D(x), D.net(torch.as_tensor(pack(x, 3), dtype=torch.float32)).squeeze(-1))
-    return "Right: that is how MLPDiscriminator(pack=m) feeds D: one input per pack of m samples."
+    return (
+        "Right: TV(p_data^m, p_g^m) = 1 − ((n − 1)/n)^m; with 8 modes, 0.125 for one sample, 0.41 for packs of 4, "
+        "0.66 for packs of 8. A discriminator that sees m samples at once tells the collapse apart far more easily. "
+        "In the package MLPDiscriminator(pack=m) does this: it reshapes a batch (B, dim) into (B/m, m·dim), m "
+        "consecutive samples side by side, and judges each pack."
+    )
 
 
 @record("lesson3.modes_covered")

@@ -1,4 +1,4 @@
-r"""Checks for lesson 4's exercises: transposed-convolution sizes, a DCGAN generator, FID, slerp.
+r"""Checks for lesson 4's exercises: transposed-convolution settings, a DCGAN generator, FID, slerp.
 
 Each check calls the learner's code on inputs of its own (so a hard-coded answer fails), compares
 with the package (:mod:`gan_lessons.models`, :mod:`gan_lessons.metrics`, :mod:`gan_lessons.plotting`)
@@ -18,30 +18,98 @@ from ..metrics import frechet_distance
 from ..plotting import latent_path
 from . import as_number, call_answer, record
 
-__all__ = ["check_convt_size", "check_generator", "check_frechet_distance", "check_slerp"]
+__all__ = ["check_convt_settings", "check_generator", "check_frechet_distance", "check_slerp"]
 
 
-@record("lesson4.convt_size")
-def check_convt_size(convt_size):
-    r"""Exercise 1: ``convt_size(h, kernel, stride, padding)`` is a transposed convolution's output size.
+_HS = range(1, 33)  # the input sizes a layer is tried on
 
-    .. math:: h_{out} = (h - 1)\,s - 2p + k
+
+def _layer(name, out):
+    """The learner's (kernel, stride, padding) as three ints, or a hint saying what came back."""
+    try:
+        k, s, p = out
+        assert all(float(v) == int(v) for v in (k, s, p))
+        k, s, p = int(k), int(s), int(p)
+    except (TypeError, ValueError, AssertionError):
+        raise AssertionError(f"{name} should be three whole numbers (kernel, stride, padding), got {out!r}") from None
+    assert 1 <= k <= 64 and 1 <= s <= 64 and 0 <= p <= 64, (
+        f"{name} = {(k, s, p)}: kernel and stride must be at least 1 (and not huge), padding at least 0."
+    )
+    return k, s, p
+
+
+def _out_sizes(k, s, p, hs):
+    """The output side of ``nn.ConvTranspose2d(1, 1, k, s, p)`` on each h x h input (None where it has none)."""
+    conv = nn.ConvTranspose2d(1, 1, k, s, p)
+    sizes = []
+    with torch.no_grad():
+        for h in hs:
+            try:
+                sizes.append(conv(torch.zeros(1, 1, h, h)).shape[-1])
+            except RuntimeError:  # the padding removes more than the layer makes
+                sizes.append(None)
+    return sizes
+
+
+@record("lesson4.convt_settings")
+def check_convt_settings(doubling, first):
+    r"""Exercise 1: ``doubling = (k, s, p)`` maps every h x h to 2h x 2h; ``first = (k, s, p)`` maps 1 x 1 to 4 x 4.
+
+    With the output size of a transposed convolution
+
+    .. math:: h_{out} = (h - 1)\,s - 2p + k,
+
+    :math:`h_{out} = 2h` for every h needs :math:`s = 2` and :math:`k - 2p = 2` (e.g. (4, 2, 1), DCGAN's; also
+    (2, 2, 0), (6, 2, 2)); at :math:`h = 1` there are no gaps, so :math:`h_{out} = k - 2p = 4` (e.g. (4, 1, 0)).
+    Sizes are those of ``nn.ConvTranspose2d`` on h = 1 … 32.
     """
-    cases = [(1, 4, 1, 0), (4, 4, 2, 1), (8, 4, 2, 1), (7, 4, 2, 1), (3, 3, 1, 1), (5, 5, 3, 2), (2, 2, 2, 0)]
-    for h, k, s, p in cases:
-        want = torch.nn.ConvTranspose2d(1, 1, k, s, p)(torch.zeros(1, 1, h, h)).shape[-1]
-        got = as_number("convt_size", call_answer(convt_size, h, k, s, p))
-        if got == (h + 2 * p - k) // s + 1 != want:
+    k, s, p = _layer("doubling", call_answer(doubling))
+    sizes = _out_sizes(k, s, p, _HS)
+    if sizes != [2 * h for h in _HS]:
+        table = ", ".join(f"{h} → {o}" for h, o in zip(_HS, sizes, strict=True) if h in (1, 2, 4, 8, 16))
+        if None in sizes:
             raise AssertionError(
-                "That is the size formula of an ordinary (strided) convolution, which shrinks the image. A transposed "
-                "convolution runs it backwards: solve h = (h_out + 2p - k) / s + 1 for h_out."
+                f"doubling = {(k, s, p)} has no output at h = {_HS[sizes.index(None)]}: the padding removes more than "
+                "the layer makes. Solve (h − 1)·s − 2p + k = 2h for every h."
             )
-        assert got == want, (
-            f"For h={h}, kernel={k}, stride={s}, padding={p} the output is {want} pixels wide, yours gave {got:g}. "
-            "Each of the h - 1 gaps between input pixels becomes s pixels, the kernel adds k, "
-            "padding removes p per side."
+        if s == 1:
+            raise AssertionError(
+                f"doubling = {(k, s, p)} gives {table}. With stride 1, h_out = h + (k − 1 − 2p): it adds a fixed "
+                "number of pixels, which doubles at most one size. The stride is what multiplies h."
+            )
+        if s != 2:
+            raise AssertionError(
+                f"doubling = {(k, s, p)} gives {table}: stride {s} multiplies h by {s}. In (h − 1)·s − 2p + k = 2h, "
+                "compare the coefficients of h."
+            )
+        extra = k - 2 * p - 2
+        if k % 2:
+            raise AssertionError(
+                f"doubling = {(k, s, p)} gives {table}: 2h {'+' if extra > 0 else '−'} {abs(extra)}. With stride 2 you "
+                f"need k − 2p = 2, i.e. an even kernel: an odd one such as {k} would need a padding of a half pixel."
+            )
+        raise AssertionError(
+            f"doubling = {(k, s, p)} gives {table}: 2h {'+' if extra > 0 else '−'} {abs(extra)}. The stride is right; "
+            "now make the constant vanish: (h − 1)·2 − 2p + k = 2h needs k − 2p = 2."
         )
-    return "h_out = (h - 1)·s - 2p + k: kernel 4, stride 2, padding 1 doubles the size; kernel 4 on 1x1 makes 4x4."
+    k1, s1, p1 = _layer("first", call_answer(first))
+    (size,) = _out_sizes(k1, s1, p1, [1])
+    if size != 4:
+        if (k1, s1, p1) == (k, s, p):
+            hint = "That is your doubling layer: on 1 x 1 it makes 2 x 2."
+        else:
+            hint = f"first = {(k1, s1, p1)} makes {size} x {size}." if size else "The padding removes everything."
+        raise AssertionError(
+            f"{hint} On a 1 x 1 input there are no gaps between pixels, so the stride plays no role: "
+            "h_out = (1 − 1)·s − 2p + k = k − 2p. You need k − 2p = 4."
+        )
+    dcgan = "" if (k, s, p) == (4, 2, 1) else " DCGAN (and the package's DCGANGenerator) uses (4, 2, 1) for doubling."
+    return (
+        f"Right: doubling = {(k, s, p)} and first = {(k1, s1, p1)}. Every doubling layer has stride 2 and k = 2p + 2 "
+        f"— (2, 2, 0), (4, 2, 1), (6, 2, 2), …; the first layer only needs k − 2p = 4, e.g. (4, 1, 0).{dcgan} A 3 x 3 "
+        "kernel cannot double (k − 2p = 2 would need p = ½): that is why PyTorch has output_padding, and why the "
+        "course's 3 x 3 layers (stride 1, padding 1) keep the size."
+    )
 
 
 def _generator_out(G, z_dim, n=8):
