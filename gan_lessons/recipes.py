@@ -146,9 +146,11 @@ class DCGANConfig:
     3x3 stride-1 convolution at full resolution (``full_res``; at 8x8 the paper's layout has a single
     hidden layer); G has one more 3x3 layer there, and D one after each of its convolutions
     (``g_extra_layers``, ``d_extra_layers``); the networks are half as wide (32 channels) and take steps
-    twice as large (Adam lr 4e-4), so that 70 epochs of batches of 32 take 85-100 s on two CPU cores;
-    and samples come from an exponential moving average of G's weights (``ema``, lesson 3). The plain
-    recipe at 16x16 plateaus.
+    twice as large (Adam lr 4e-4), so that 70 epochs of batches of 32 (2,940 steps on the 1,347 training
+    digits) take 80-95 s on two CPU cores; and samples come from an exponential moving average of G's
+    weights (``ema``, lesson 3). On seeds 0-2 it scores digit-FID 3.6-5.1 against the held-out digits
+    (1.9-2.6x the real-vs-real baseline) and classifier confidence 0.91; the plain recipe at 16x16, 16.8
+    and 0.81 (seed 0).
     """
 
     kind = "dcgan"  # (a class attribute, not a field) what checkpoints and the command line call it

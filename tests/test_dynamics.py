@@ -165,6 +165,8 @@ def test_coverage_tracker_measures_on_schedule_and_reports_which_mode():
     assert tracker.steps == [5, 10]  # only every 5th step is measured
     assert tracker.modes == [1, 0] and tracker.hq_share == [1.0, 0.0]
     assert tracker.counts[0] == [0, 0, 0, 100, 0, 0, 0, 0]
+    assert tracker.nearest[0] == [0, 0, 0, 1.0, 0, 0, 0, 0] and sum(tracker.nearest[1]) == pytest.approx(1.0)
+    assert max(tracker.nearest[1]) == 1.0 and tracker.counts[1] == [0] * 8  # near a mode, not on it
     assert tracker.samples.shape == (100, 2)
     with pytest.raises(TypeError, match="GaussianMixture"):
         CoverageTracker(object(), every=5)
@@ -227,9 +229,10 @@ def test_coverage_pictures():
         target=target,
         n=100,
         counts=[[0] * 8, [50, 50, 0, 0, 0, 0, 0, 0], [10] * 8],
+        nearest=[[1.0] + [0] * 7, [0.5, 0.5] + [0] * 6, [0.125] * 8],
     )
     fig = plot_coverage_over_time({"a": [t, t], "b": [t]}, title="x")
     assert len(fig.axes) == 4 and len(fig.axes[0].lines) == 3  # 2 seeds + the "all modes" line
     ax = plot_mode_occupancy(t)
     mesh = ax.collections[0].get_array()
-    assert mesh.shape == (8, 3) and mesh.max() == pytest.approx(0.5)  # share of samples on a mode
+    assert mesh.shape == (8, 3) and mesh.max() == pytest.approx(1.0)  # share of samples nearest each mode

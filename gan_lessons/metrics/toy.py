@@ -114,7 +114,9 @@ class CoverageTracker:
     modes, hq_share : list
         :func:`mode_coverage`'s ``modes`` and ``hq_share`` at those steps.
     counts : list of list of int
-        High-quality samples per mode at those steps: which modes G is on.
+        High-quality samples per mode at those steps: which modes G covers.
+    nearest : list of list of float
+        Share of all samples whose nearest centre is each mode, high quality or not: where G's mass is.
     samples : numpy array (n, dim)
         G's samples at the last measurement.
     """
@@ -124,7 +126,7 @@ class CoverageTracker:
             raise TypeError("target must be a GaussianMixture (with centers and sigmas)")
         self.target, self.every, self.n, self.seed = target, check_int("every", every), check_int("n", n), seed
         self._z, self.samples = None, None
-        self.steps, self.modes, self.hq_share, self.counts = [], [], [], []
+        self.steps, self.modes, self.hq_share, self.counts, self.nearest = [], [], [], [], []
 
     def measure(self, G, step):
         """Measure ``G`` now and record it as ``step``."""
@@ -132,6 +134,8 @@ class CoverageTracker:
             self._z = sample_noise(G, self.n, torch.Generator().manual_seed(self.seed))
         self.samples = decode(G, self._z)
         m = mode_coverage(self.samples, self.target)
+        d2 = ((self.samples[:, None, :] - self.target.centers[None]) ** 2).sum(-1)  # (n, K)
+        self.nearest.append((np.bincount(d2.argmin(1), minlength=len(self.target.centers)) / self.n).tolist())
         self.steps.append(int(step))
         self.modes.append(m["modes"])
         self.hq_share.append(m["hq_share"])

@@ -210,17 +210,17 @@ def plot_coverage_over_time(records, fig=None, title=None):
 
 
 def plot_mode_occupancy(tracker, ax=None, title=None):
-    """Which modes G is on over time: the share of ``tracker``'s samples within 3 sigma of each mode, per step.
+    """Where G's mass is over time: the share of ``tracker``'s samples nearest to each mode, per measurement.
 
     A collapsed generator lights up one or two rows at a time, and the lit rows move (mode hopping); a
-    generator that covers the target lights every row.
+    generator that covers the target lights every row about equally (1/K each).
     """
     ax = _new_ax(ax, (9, 2.8))
-    share = np.asarray(tracker.counts, dtype=float).T / tracker.n  # (modes, measurements)
+    share = np.asarray(tracker.nearest, dtype=float).T  # (modes, measurements)
     steps = np.asarray(tracker.steps)
     edges = np.concatenate([steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else 1)]])
     mesh = ax.pcolormesh(edges, np.arange(share.shape[0] + 1), share, cmap="Blues", vmin=0, shading="flat")
-    ax.figure.colorbar(mesh, ax=ax, label="share of samples", pad=0.01)
+    ax.figure.colorbar(mesh, ax=ax, label="share of samples\nnearest the mode", pad=0.01)
     ax.set(xlabel="generator step", ylabel="mode", yticks=np.arange(share.shape[0]) + 0.5)
     ax.set_yticklabels(range(share.shape[0]))
     if title:
