@@ -17,6 +17,7 @@ import argparse
 import time
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from gan_lessons.metrics import mode_coverage
@@ -50,6 +51,16 @@ METHODS = {
         "WGAN-GP λ=10, 5 critic steps, Adam 1e-4 (0.5, 0.9), 4k G steps",
     ),
 }
+
+#: The search behind the default 2-D recipes (issue 14): (row, changes to ``toy_config(data)``); ``None`` is the
+#: plain GAN above, trained as many steps as the default. Run with ``--ablation``.
+ABLATION = [
+    ("plain GAN (baseline)", None),
+    ("default without EMA, 10k steps (the old default)", {"ema": 0.0, "steps": 10_000}),
+    ("default, 10k steps", {"steps": 10_000}),
+    ("default without EMA", {"ema": 0.0}),
+    ("default", {}),
+]
 
 #: Published figures, (modes, HQ %), as printed in the papers' tables (checked against the tables; ALI and
 #: PacGAN3 rows, quoted here before, were not, and are left out). They come from different set-ups than
@@ -93,6 +104,39 @@ def measure(method, data, seed, steps_scale=1.0):
     }
 
 
+def ablation(datas, seeds, quick=False):
+    """Each ABLATION row on each target and seed; then mean and range per row (modes, HQ %, seconds)."""
+    print(f"{'row':50s} {'data':7s} {'seed':>4s} {'steps':>6s} {'modes':>7s} {'HQ %':>6s} {'wall s':>7s}", flush=True)
+    rows = []
+    for data in datas:
+        default = toy_config(data)
+        for name, changes in ABLATION:
+            if changes is None:
+                cfg = ToyConfig(data=data, **{**PLAIN, "steps": default.steps})
+            else:
+                cfg = replace(default, **changes)
+            if quick:
+                cfg = replace(cfg, steps=max(1, cfg.steps // 100))
+            for seed in seeds:
+                c = replace(cfg, seed=seed)
+                t0 = time.perf_counter()
+                r = run(c)
+                wall = time.perf_counter() - t0
+                m = mode_coverage(r.sample(2500, seed=12345), r.target)
+                rows.append({"row": name, "data": data, "modes": m["modes"], "hq": 100 * m["hq_share"], "wall": wall})
+                print(f"{name:50s} {data:7s} {seed:4d} {c.steps:6d} {m['modes']:3d}/{m['total_modes']:<3d} "
+                      f"{100 * m['hq_share']:6.1f} {wall:7.1f}", flush=True)  # fmt: skip
+    print(f"\nmean [range] over seeds {seeds}")
+    for data in datas:
+        for name, _ in ABLATION:
+            rs = [r for r in rows if r["row"] == name and r["data"] == data]
+            cell = {k: (np.mean([r[k] for r in rs]), min(r[k] for r in rs), max(r[k] for r in rs))
+                    for k in ("modes", "hq", "wall")}  # fmt: skip
+            print(f"{name:50s} {data:7s} modes {cell['modes'][0]:5.1f} [{cell['modes'][1]}-{cell['modes'][2]}]  "
+                  f"HQ {cell['hq'][0]:5.1f}% [{cell['hq'][1]:.1f}-{cell['hq'][2]:.1f}]  "
+                  f"{cell['wall'][0]:5.1f} s [{cell['wall'][1]:.1f}-{cell['wall'][2]:.1f}]")  # fmt: skip
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated, from: " + ", ".join(METHODS))
@@ -100,6 +144,8 @@ def main(argv=None):
     ap.add_argument("--seeds", default="0,1")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--steps-scale", type=float, default=1.0, help="multiply every row's steps (quick looks)")
+    ap.add_argument("--ablation", action="store_true", help="the search behind the default recipes (ABLATION rows)")
+    ap.add_argument("--quick", action="store_true", help="with --ablation: 1%% of the steps, to check the script")
     a = ap.parse_args(argv)
     methods = a.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]
@@ -107,6 +153,8 @@ def main(argv=None):
         ap.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
     torch.set_num_threads(a.threads)
     datas, seeds = a.data.split(","), [int(s) for s in a.seeds.split(",")]
+    if a.ablation:
+        return ablation(datas, seeds, a.quick)
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; steps x{a.steps_scale}; "
         "wall times include any contention from other processes"
