@@ -68,11 +68,12 @@ def evaluate(cfg, label, svc, split="train"):
     train8, held8 = load_digits(8, split="train"), load_digits(8, split="test")
     nn_sample = np.median(metrics.nearest_neighbours(metrics.as_digit_pixels(x), train8)[1])
     nn_held = np.median(metrics.nearest_neighbours(held8, train8)[1])
+    last_epoch = slice(-steps_per_epoch(len(images), cfg.batch_size), None)
     print(f"  {label}: trained {cfg.epochs} epochs ({r.step} steps) in {r.seconds:.1f} s", flush=True)
     return {"recipe": label, "epochs": cfg.epochs, "s/epoch": r.seconds / cfg.epochs, "train s": r.seconds, **rep,
             "svc": svc_confidence(svc, x), "nn": nn_sample, "nn_held": nn_held,
-            "d_real": np.mean(r.history.d_real[-steps_per_epoch(len(images), cfg.batch_size):]),
-            "d_fake": np.mean(r.history.d_fake[-steps_per_epoch(len(images), cfg.batch_size):])}  # fmt: skip
+            "d_real": np.mean(r.history.d_real[last_epoch]),
+            "d_fake": np.mean(r.history.d_fake[last_epoch])}  # fmt: skip
 
 
 def bare_loop(cfg, images, steps):

@@ -75,8 +75,9 @@ def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
     Returns
     -------
     dict
-        ``modes`` (int, covered), ``total_modes`` (int), ``hq_share`` (float in [0, 1]) and
-        ``counts`` (high-quality samples per mode, a list).
+        ``modes`` (int, covered), ``total_modes`` (int), ``hq_share`` (float in [0, 1]),
+        ``counts`` (high-quality samples per mode, a list) and ``nearest`` (samples whose nearest
+        centre is each mode, high quality or not, a list).
     """
     x = _as_numpy("samples", samples)
     centers = getattr(target, "centers", None)
@@ -96,6 +97,7 @@ def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
         "total_modes": len(centers),
         "hq_share": float(hq.mean()),
         "counts": counts.tolist(),
+        "nearest": np.bincount(nearest, minlength=len(centers)).tolist(),
     }
 
 
@@ -134,8 +136,7 @@ class CoverageTracker:
             self._z = sample_noise(G, self.n, torch.Generator().manual_seed(self.seed))
         self.samples = decode(G, self._z)
         m = mode_coverage(self.samples, self.target)
-        d2 = ((self.samples[:, None, :] - self.target.centers[None]) ** 2).sum(-1)  # (n, K)
-        self.nearest.append((np.bincount(d2.argmin(1), minlength=len(self.target.centers)) / self.n).tolist())
+        self.nearest.append([c / self.n for c in m["nearest"]])
         self.steps.append(int(step))
         self.modes.append(m["modes"])
         self.hq_share.append(m["hq_share"])
