@@ -224,8 +224,10 @@ class EMA:
 
     @torch.no_grad()
     def update(self, model):
-        for avg, p in zip(self.model.parameters(), model.parameters(), strict=True):
-            avg.lerp_(p, 1.0 - self.decay)
+        avg, now = list(self.model.parameters()), list(model.parameters())
+        if len(avg) != len(now):
+            raise ValueError(f"model has {len(now)} parameter tensors, the average {len(avg)}: not the same network")
+        torch._foreach_lerp_(avg, now, 1.0 - self.decay)  # every tensor at once: the same numbers as a loop
         for avg, b in zip(self.model.buffers(), model.buffers(), strict=True):
             avg.copy_(b)
 
