@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/toy_1d.py              # everything: a few minutes on 2 free cores
     .venv/bin/python benchmarks/toy_1d.py --no-others  # only N(4, 1.25), seeds 0, 1, 2
+    .venv/bin/python benchmarks/toy_1d.py --losses     # lesson 5: the recipe with each loss, seeds 0, 1, 2
 
 Every run is scored by the KS distance between 20,000 samples (``Run.sample(20_000, seed=12345)``)
 and the exact target CDF (``gan_lessons.metrics.ks_distance``); the wall time is the training
@@ -42,7 +43,7 @@ PLAIN = {
     "steps": 3000,
     "k": 1,
     "z_dim": 1,
-    "g_loss": "nonsaturating",
+    "loss": "nonsaturating",
     "lr_decay": False,
     "r1": 0.0,
     "ema": 0.0,
@@ -86,12 +87,30 @@ def _range(seen):
     return f"{min(seen):.3f}-{max(seen):.3f}" if seen else "-"
 
 
+def losses_table(seeds):
+    """Lesson 5: the default recipe with each loss (``toy_config("gaussian", loss=...)``), KS and time per seed."""
+    from gan_lessons.recipes import TOY_LOSSES
+
+    print("| loss | KS per seed | KS mean [range] | time (s) mean [range] |")
+    print("|---|---|---|---|")
+    for loss in TOY_LOSSES:
+        got = [_run(toy_config("gaussian", loss=loss, seed=seed))[:2] for seed in seeds]
+        ks, t = [g[0] for g in got], [g[1] for g in got]
+        per_seed = " / ".join(f"{k:.4f}" for k in ks)
+        print(f"| {loss} | {per_seed} | {statistics.mean(ks):.4f} [{min(ks):.4f}-{max(ks):.4f}] | "
+              f"{statistics.mean(t):.1f} [{min(t):.1f}-{max(t):.1f}] |", flush=True)  # fmt: skip
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--no-others", action="store_true", help="skip the other Gaussians")
+    ap.add_argument("--losses", action="store_true", help="only lesson 5's table: toy_config(loss=...) for each loss")
     a = ap.parse_args(argv)
+    if a.losses:
+        torch.set_num_threads(a.threads)
+        return losses_table(a.seeds)
     torch.set_num_threads(a.threads)
     cfg = toy_config("gaussian")
     print(f"torch {torch.__version__}, torch threads = {torch.get_num_threads()}; KS on {N_EVAL:,} samples")

@@ -96,6 +96,13 @@ def build_parser():
         help="standard deviation of the gaussian target, > 0 (default 1.25)",
     )
     toy.add_argument(
+        "--loss",
+        choices=["nonsaturating", "saturating", "wgan-gp", "hinge", "least-squares"],
+        default=None,
+        help="what the players optimise: the GAN with G's nonsaturating (default) or saturating loss, or "
+        "lesson 5's wgan-gp (with its tuned settings), hinge or least-squares",
+    )
+    toy.add_argument(
         "--steps",
         type=_count("--steps"),
         default=None,
@@ -152,7 +159,7 @@ def _train(args):
     from .training import StopTraining
 
     out = _writable_dir(args.out)
-    given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed") and v is not None}
+    given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed", "loss") and v is not None}
     if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
         raise CLIError("--mean and --std shape the gaussian target only; leave them out with --data " + given["data"])
     total = args.steps if args.recipe == "toy" else args.epochs

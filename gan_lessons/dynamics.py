@@ -43,7 +43,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from ._validate import check_int, check_number
+from ._validate import check_choice, check_int, check_number
 from .games import GAN
 from .losses import generator_loss
 from .metrics.toy import CoverageTracker
@@ -197,7 +197,7 @@ class GradNormRecorder:
 def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-12.0, optimizer="sgd", lr=None, seed=0):
     r"""Lesson 2's 1-D toy GAN when D wins: does G still learn with this generator loss?
 
-    The recipe is ``toy_config(g_loss=loss, seed=seed)``; its generator is moved ``offset`` away
+    The recipe is ``toy_config(loss=loss, seed=seed)``; its generator is moved ``offset`` away
     from the target (its output starts near ``mean + offset``), and D is trained alone for
     ``head_start`` steps, so that it confidently rejects the fakes. Then both players train for
     ``steps`` steps with :func:`gan_lessons.training.train`, G with ``optimizer``: ``"sgd"``
@@ -215,7 +215,8 @@ def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-
     if optimizer not in ("sgd", "adam"):
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
     check_number("offset", offset)
-    cfg = toy_config(g_loss=loss, seed=seed)  # validates loss and seed
+    check_choice("loss", loss, ("saturating", "nonsaturating"))  # the GAN's two generator losses
+    cfg = toy_config(loss=loss, seed=seed)  # validates the seed
     rng = seed_everything(cfg.seed)
     target, G, D, opt_g, opt_d = build_toy(cfg)
     with torch.no_grad():

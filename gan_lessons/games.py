@@ -13,7 +13,8 @@ The games:
   with an optional R1 penalty on D (Mescheder et al. 2018);
 * :class:`UnrolledGAN`: G judged by D as it will be a few steps ahead (Metz et al. 2016), a cure for
   mode collapse (lesson 3);
-* :class:`WGANGP`: D a Wasserstein critic kept 1-Lipschitz by a gradient penalty (Gulrajani et al. 2017).
+* :class:`WGANGP`: D a Wasserstein critic kept 1-Lipschitz by a gradient penalty (Gulrajani et al. 2017);
+* :class:`LeastSquaresGAN` and :class:`HingeGAN`: other choices of what D and G optimise (lesson 5).
 """
 
 from __future__ import annotations
@@ -23,10 +24,20 @@ from dataclasses import dataclass
 import torch
 
 from ._validate import check_choice, check_int, check_number
-from .losses import critic_loss, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from .losses import (
+    critic_loss,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    hinge_d_loss,
+    hinge_g_loss,
+    least_squares_d_loss,
+    least_squares_g_loss,
+    r1_penalty,
+)
 from .models import sample_noise
 
-__all__ = ["GAN", "UnrolledGAN", "WGANGP", "unroll_d"]
+__all__ = ["GAN", "UnrolledGAN", "WGANGP", "LeastSquaresGAN", "HingeGAN", "unroll_d"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +60,12 @@ class GAN:
         check_choice("g_loss", self.g_loss, ("nonsaturating", "saturating", "wasserstein"))
         check_number("r1", self.r1, low=0)
 
+    _d_loss = staticmethod(discriminator_loss)  #: D's loss on (real, fake) logits; other games swap it
+
     def loss_d(self, D, real, fake, rng=None):
         """D's loss on a real and a (detached) fake batch; returns ``(loss, real_logits, fake_logits)``."""
         real_logits, fake_logits = D(real), D(fake)  # (B,), (B,)
-        loss = discriminator_loss(real_logits, fake_logits)
+        loss = self._d_loss(real_logits, fake_logits)
         if self.r1:
             loss = loss + self.r1 * r1_penalty(D, real)
         return loss, real_logits, fake_logits
@@ -145,3 +158,42 @@ class WGANGP(GAN):
         if self.r1:
             loss = loss + self.r1 * r1_penalty(D, real)
         return loss, real_scores, fake_scores
+
+
+@dataclass(frozen=True)
+class LeastSquaresGAN(GAN):
+    r"""The least-squares GAN (Mao et al. 2017, arXiv:1611.04076): squared errors on D's raw score.
+
+    .. math:: L_D = \tfrac12\,\mathbb{E}\big[(D(x) - 1)^2\big] + \tfrac12\,\mathbb{E}\big[D(G(z))^2\big],
+              \qquad L_G = \tfrac12\,\mathbb{E}\big[(D(G(z)) - 1)^2\big]
+
+    (:func:`~gan_lessons.losses.least_squares_d_loss`, :func:`~gan_lessons.losses.least_squares_g_loss`).
+    The steps report :math:`\sigma(\text{score})` as D's "probability": a rough indication only.
+    """
+
+    g_loss: str = "least-squares"
+    _d_loss = staticmethod(least_squares_d_loss)
+
+    def __post_init__(self):
+        check_int("k", self.k)
+        check_number("r1", self.r1, low=0)
+
+    def loss_g(self, G, D, z, sample_real=None, rng=None):
+        return least_squares_g_loss(D(G(z)))
+
+
+@dataclass(frozen=True)
+class HingeGAN(LeastSquaresGAN):
+    r"""The hinge-loss GAN (Lim & Ye 2017, arXiv:1705.02894; Miyato et al. 2018, Eq. 16).
+
+    .. math:: L_D = \mathbb{E}\big[\max(0, 1 - D(x))\big] + \mathbb{E}\big[\max(0, 1 + D(G(z)))\big],
+              \qquad L_G = -\mathbb{E}\big[D(G(z))\big]
+
+    (:func:`~gan_lessons.losses.hinge_d_loss`, :func:`~gan_lessons.losses.hinge_g_loss`).
+    """
+
+    g_loss: str = "hinge"
+    _d_loss = staticmethod(hinge_d_loss)
+
+    def loss_g(self, G, D, z, sample_real=None, rng=None):
+        return hinge_g_loss(D(G(z)))

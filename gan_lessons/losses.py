@@ -27,6 +27,10 @@ __all__ = [
     "critic_loss",
     "generator_loss_wasserstein",
     "gradient_penalty",
+    "least_squares_d_loss",
+    "least_squares_g_loss",
+    "hinge_d_loss",
+    "hinge_g_loss",
 ]
 
 
@@ -177,6 +181,53 @@ def gradient_penalty(D, real, fake, rng=None):
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
     norms = grad.reshape(scores.shape[0], -1).norm(dim=1)  # one norm per critic input (per pack)
     return ((norms - 1) ** 2).mean()
+
+
+# ---- lesson 5: two more choices of what D and G optimise
+
+
+def least_squares_d_loss(real_scores, fake_scores):
+    r"""The least-squares GAN's discriminator loss (Mao et al. 2017, arXiv:1611.04076, Eq. 9, a=0, b=c=1).
+
+    .. math:: L_D = \tfrac12\,\mathbb{E}_x\big[(D(x) - 1)^2\big] + \tfrac12\,\mathbb{E}_z\big[D(G(z))^2\big]
+
+    D outputs a raw score (no sigmoid) and is pulled towards 1 on real data, 0 on fakes. A fake far
+    on the right side of the boundary still costs :math:`D(G(z))^2`: the loss does not saturate.
+    """
+    _check_logits("real_scores", real_scores)
+    _check_logits("fake_scores", fake_scores)
+    return 0.5 * (real_scores - 1).pow(2).mean() + 0.5 * fake_scores.pow(2).mean()
+
+
+def least_squares_g_loss(fake_scores):
+    r"""The least-squares GAN's generator loss (Mao et al. 2017).
+
+    .. math:: L_G = \tfrac12\,\mathbb{E}_z\big[(D(G(z)) - 1)^2\big]
+    """
+    _check_logits("fake_scores", fake_scores)
+    return 0.5 * (fake_scores - 1).pow(2).mean()
+
+
+def hinge_d_loss(real_scores, fake_scores):
+    r"""The hinge loss of D (Lim & Ye 2017, arXiv:1705.02894; Miyato et al. 2018, Eq. 16).
+
+    .. math:: L_D = \mathbb{E}_x\big[\max(0, 1 - D(x))\big] + \mathbb{E}_z\big[\max(0, 1 + D(G(z)))\big]
+
+    A support-vector machine's margin: a sample already beyond its margin (score > 1 on real,
+    < -1 on fake) costs nothing and pushes D no further.
+    """
+    _check_logits("real_scores", real_scores)
+    _check_logits("fake_scores", fake_scores)
+    return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
+
+
+def hinge_g_loss(fake_scores):
+    r"""The hinge GAN's generator loss, the WGAN generator's (Miyato et al. 2018).
+
+    .. math:: L_G = -\mathbb{E}_z\big[D(G(z))\big]
+    """
+    _check_logits("fake_scores", fake_scores)
+    return -fake_scores.mean()
 
 
 GENERATOR_LOSSES = {

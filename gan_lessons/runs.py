@@ -348,6 +348,7 @@ def summarise(r):
         for name in ("loss_d", "loss_g", "d_real", "d_fake"):
             s[f"{name}_last100"] = round(float(np.mean(getattr(h, name)[tail])), 4)
     if r.kind == "toy":
+        s["loss"] = r.config.loss  # what the players optimised (recipes.TOY_LOSSES)
         x = r.sample(20_000, seed=12345)
         if r.target.dim == 1:
             s["ks_distance_20k"] = round(ks_distance(x, r.target), 4)

@@ -32,6 +32,10 @@ __all__ = [
     "kl_divergence",
     "generator_criterion",
     "value_function_mc",
+    "wasserstein1",
+    "optimal_critic",
+    "nonsaturating_loss",
+    "nonsaturating_divergence",
     "LOG4",
 ]
 
@@ -276,3 +280,141 @@ def value_function_mc(d_real, d_fake):
     estimate = log_real.mean() + log_fake.mean()
     se = math.sqrt(log_real.var(ddof=1) / log_real.size + log_fake.var(ddof=1) / log_fake.size)
     return float(estimate), se
+
+
+# ---------------------------------------------------------------------------------- lesson 5
+
+
+def _cdf_difference(p, q, dx, name_p="p", name_q="q"):
+    """:math:`F_p - F_q` on the grid (each CDF a running sum), after checking both are 1-D densities of mass ~1."""
+    dx = _check_dx(dx)
+    a, b, is_torch = _as_pair(name_p, p, name_q, q)
+    if a.ndim != 1:
+        raise ValueError(f"{name_p} and {name_q} must be 1-D densities on a grid, got shape {a.shape}")
+    for name, v in ((name_p, a), (name_q, b)):
+        _check_density(name, v)
+        mass = float(v.sum() * dx)
+        if abs(mass - 1.0) > 1e-3:
+            raise ValueError(
+                f"{name} has mass {mass:.4g} on the grid, not 1: W1 compares probability distributions, so "
+                "widen the grid to hold their tails (or normalise the density)"
+            )
+    return np.cumsum(a - b) * dx, is_torch
+
+
+def wasserstein1(p, q, dx):
+    r"""The Wasserstein-1 (earth mover's) distance between two 1-D densities on a uniform grid.
+
+    .. math:: W_1(p, q) = \inf_{\gamma \in \Pi(p, q)} \mathbb{E}_{(x, y) \sim \gamma} |x - y|
+                        = \int_{-\infty}^{\infty} |F_p(x) - F_q(x)|\,dx
+
+    the least work (mass times distance) that moves the mass of ``p`` onto ``q``; on the line it is
+    the area between the two CDFs (Arjovsky et al. 2017, arXiv:1701.07875, Eq. 1; the CDF form is
+    Vallender 1973). Unlike JSD it keeps growing with the distance between the distributions: for
+    ``q`` = ``p`` shifted by :math:`s`, :math:`W_1 = |s|`.
+
+    Parameters
+    ----------
+    p, q : array or tensor, shape (n,)
+        Densities on the same uniform grid, each of mass 1 on it (to 1e-3): a ``ValueError`` says
+        when the grid cuts a tail.
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    float (or 0-d float64 tensor)
+    """
+    diff, is_torch = _cdf_difference(p, q, dx)
+    return _out(float(np.abs(diff).sum() * dx), is_torch)
+
+
+def optimal_critic(p, q, dx):
+    r"""The best 1-Lipschitz critic between two 1-D densities: the :math:`f` that attains :math:`W_1(p, q)`.
+
+    The Kantorovich–Rubinstein duality (Arjovsky et al. 2017, Eq. 2) writes
+
+    .. math:: W_1(p, q) = \sup_{\|f\|_L \le 1} \mathbb{E}_{x \sim p}[f(x)] - \mathbb{E}_{x \sim q}[f(x)].
+
+    On the line, integrating by parts, :math:`\mathbb{E}_p f - \mathbb{E}_q f = -\int f'(x)\,(F_p - F_q)(x)\,dx`,
+    which a slope :math:`|f'| \le 1` makes largest with :math:`f' = -\operatorname{sign}(F_p - F_q)`: the
+    critic climbs at slope 1 wherever q's mass still lies ahead of p's, and falls at slope 1 where
+    it is the other way round. ``f`` is fixed up to a constant; it is returned with mean 0 under
+    :math:`(p + q)/2`.
+
+    Parameters
+    ----------
+    p, q : array or tensor, shape (n,)
+        Densities on the same uniform grid, each of mass 1 on it (see :func:`wasserstein1`).
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    array or tensor, shape (n,)
+        :math:`f` on the grid; ``(p * f).sum() * dx - (q * f).sum() * dx`` equals :func:`wasserstein1`.
+    """
+    diff, is_torch = _cdf_difference(p, q, dx)
+    slope = -np.sign(diff)  # (n,) f' between grid points i and i + 1
+    f = np.concatenate([[0.0], np.cumsum(slope[:-1]) * dx])  # f(x_0) = 0, then climb or fall by dx
+    a, b, _ = _as_pair("p", p, "q", q)
+    f = f - float(((a + b) / 2 * f).sum() * dx)
+    return _out(f, is_torch)
+
+
+def nonsaturating_loss(d, p_g, dx):
+    r"""The non-saturating generator loss by quadrature: :math:`\mathbb{E}_{x \sim p_g}[-\log D(x)]`.
+
+    .. math:: L_{NS}(D, G) = -\int p_g(x) \log D(x)\,dx
+
+    Goodfellow et al. (2014, Sec. 3) replace the generator's :math:`\log(1 - D(G(z)))` by this loss,
+    which is steep where D rejects the samples. Where ``D`` is exactly 0 (:math:`D^*` where
+    :math:`p_{data} = 0 < p_g`) the loss would be infinite: ``D`` is raised to the smallest normal
+    float there (:math:`-\log D \approx 708`). See :func:`nonsaturating_divergence` for what its
+    gradient descends.
+
+    Parameters
+    ----------
+    d : array or tensor
+        D(x) in [0, 1] on the grid (e.g. :func:`optimal_discriminator` for the current :math:`p_g`).
+    p_g : array or tensor
+        The generator's density on the same grid.
+    dx : float
+        Grid spacing.
+    """
+    dx = _check_dx(dx)
+    dd, b, is_torch = _as_pair("d", d, "p_g", p_g)
+    _check_density("p_g", b)
+    if np.any((dd < 0) | (dd > 1)):
+        raise ValueError("d must be a probability: every value in [0, 1]")
+    dd = np.maximum(dd, np.finfo(np.float64).tiny)
+    return _out(float(-_xlogy(b, dd).sum() * dx), is_torch)
+
+
+def nonsaturating_divergence(p_data, p_g, dx):
+    r"""What the non-saturating generator descends (Arjovsky & Bottou 2017, arXiv:1701.04862, Thm. 2.5).
+
+    With :math:`D^*` computed for the current :math:`p_{g_{\theta_0}}` and *held fixed* during G's step,
+
+    .. math:: \nabla_\theta\, \mathbb{E}_{x \sim p_{g_\theta}}[-\log D^*(x)]\,\Big|_{\theta_0}
+              = \nabla_\theta \Big[\mathrm{KL}(p_{g_\theta} \| p_{data})
+                                   - 2\,\mathrm{JSD}(p_{data} \| p_{g_\theta})\Big]\Big|_{\theta_0}.
+
+    This function returns the bracket, :math:`\mathrm{KL}(p_g\|p_{data}) - 2\,\mathrm{JSD}`. Its reverse KL
+    is cheap where G *misses* data and dear where G puts samples the data lack: mode-seeking.
+    (The values of the two sides differ by a term whose gradient vanishes at :math:`\theta_0`.)
+
+    Parameters
+    ----------
+    p_data, p_g : array or tensor
+        Densities on the same uniform grid.
+    dx : float
+        Grid spacing.
+
+    Returns
+    -------
+    float (or 0-d float64 tensor); infinite where :math:`p_g > 0 = p_{data}`.
+    """
+    kl = kl_divergence(p_g, p_data, dx)
+    js = js_divergence(p_data, p_g, dx)
+    return _out(float(kl) - 2.0 * float(js), isinstance(kl, torch.Tensor))

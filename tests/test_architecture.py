@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gan_lessons"
 LAYERS = [
     {"__init__", "_validate", "_atomic"},
     {"theory", "losses", "data", "models", "checkpoint"},
-    {"games"},
+    {"games", "divergences"},
     {"training"},
     {"recipes", "metrics"},
     {"runs"},
-    {"dynamics"},
+    {"dynamics", "critics"},
     {"plotting"},
     {"widgets"},
     {"exercises", "doctor"},

@@ -131,7 +131,7 @@ def test_saturating_loss_stalls_with_sgd_when_d_wins_and_nonsaturating_does_not(
 def test_saturation_experiment_errors():
     with pytest.raises(ValueError, match="optimizer"):
         saturation_experiment(optimizer="rmsprop")
-    with pytest.raises(ValueError, match="g_loss"):
+    with pytest.raises(ValueError, match="loss"):
         saturation_experiment("hinge")
 
 

@@ -266,7 +266,7 @@ def test_widget_controls_drive_the_same_methods(dash):
     c = dash._ui["controls"]
     c["k"].value, c["steps"].value, c["g_loss"].value = 2, 50, "saturating"
     dash._ui["buttons"]["train"].click()
-    assert (dash.cfg.k, dash.cfg.steps, dash.cfg.g_loss, len(dash.history)) == (2, 50, "saturating", 50)
+    assert (dash.cfg.k, dash.cfg.steps, dash.cfg.loss, len(dash.history)) == (2, 50, "saturating", 50)
     replay = dash._ui["replay"]
     assert replay.max == len(dash.snapshots) - 1 == 5 and replay.value == replay.max
     replay.value = 2

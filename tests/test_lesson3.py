@@ -186,9 +186,9 @@ def test_train_validates_unroll():
 
 def test_new_toy_fields_default_to_off_and_are_at_the_end():
     cfg = ToyConfig()
-    assert (cfg.pack, cfg.spectral_norm, cfg.wgan_gp, cfg.unroll) == (1, False, 0.0, 0)
+    assert (cfg.pack, cfg.spectral_norm, cfg.loss, cfg.unroll) == (1, False, "nonsaturating", 0)
     names = list(ToyConfig.__dataclass_fields__)
-    assert names[-5:] == ["pack", "spectral_norm", "wgan_gp", "unroll", "unroll_lr"]
+    assert names[-4:] == ["pack", "spectral_norm", "unroll", "unroll_lr"]
     assert names.index("seed") < names.index("pack")
 
 
@@ -198,11 +198,13 @@ def test_new_toy_fields_default_to_off_and_are_at_the_end():
         ({"pack": 0}, ValueError, "pack"),
         ({"pack": 3}, ValueError, "multiple of pack"),
         ({"spectral_norm": "yes"}, TypeError, "spectral_norm"),
-        ({"wgan_gp": -1.0}, ValueError, "wgan_gp"),
+        ({"loss": "wgan-gp", "gp": -1.0}, ValueError, "gp"),
+        ({"loss": "wasserstein"}, ValueError, "loss"),
         ({"unroll": -2}, ValueError, "unroll"),
         ({"unroll": 1.5}, TypeError, "unroll"),
         ({"unroll_lr": 0.0}, ValueError, "unroll_lr"),
-        ({"unroll": 2, "wgan_gp": 1.0}, ValueError, "combined"),
+        ({"unroll": 2, "loss": "wgan-gp"}, ValueError, "unroll needs loss"),
+        ({"unroll": 2, "loss": "hinge"}, ValueError, "unroll needs loss"),
     ],
 )
 def test_new_toy_fields_validated(kw, exc, match):
@@ -217,7 +219,14 @@ def test_build_toy_wires_pack_and_spectral_norm():
 
 
 @pytest.mark.parametrize(
-    "kw", [{}, {"pack": 2}, {"spectral_norm": True}, {"wgan_gp": 1.0, "k": 2}, {"unroll": 2, "unroll_lr": 0.01}]
+    "kw",
+    [
+        {},
+        {"pack": 2},
+        {"spectral_norm": True},
+        {"loss": "wgan-gp", "gp": 1.0, "k": 2},
+        {"unroll": 2, "unroll_lr": 0.01},
+    ],
 )
 def test_each_cure_runs_deterministically_through_the_recipe(kw):
     cfg = toy_config("ring8", steps=4, batch_size=32, hidden=16, **kw)
@@ -230,7 +239,7 @@ def test_each_cure_runs_deterministically_through_the_recipe(kw):
 def test_cures_change_the_run_and_wgan_uses_the_wasserstein_generator_loss():
     base = ToyConfig(data="grid25", z_dim=2, steps=3, batch_size=32, hidden=16)  # plain: every cure off
     plain = run(base)
-    w = run(replace(base, wgan_gp=1.0))
+    w = run(replace(base, loss="wgan-gp", gp=1.0))
     assert not np.allclose(plain.history.loss_g, w.history.loss_g)
     # the Wasserstein G loss is minus the mean critic score: it can be negative, the GAN losses cannot
     G, D = w.G, w.D

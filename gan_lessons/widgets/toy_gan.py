@@ -74,6 +74,8 @@ class ToyGANDashboard:
         cfg = replace(self.cfg if cfg is None else cfg, **overrides)
         if cfg.data not in ("gaussian", "mixture"):
             raise ValueError(f"cfg.data must be a 1-D target, 'gaussian' or 'mixture'; got {cfg.data!r}")
+        if cfg.loss not in ("nonsaturating", "saturating"):  # the dashboard draws D(x) and the GAN's losses
+            raise ValueError(f"cfg.loss must be the GAN's, 'nonsaturating' or 'saturating'; got {cfg.loss!r}")
         self.cfg = cfg
         self.run = runs.start_run(cfg)  #: the :class:`~gan_lessons.runs.Run` being played: G, D, rng, history
         self.g_steps, self.d_steps = 0, 0
@@ -100,7 +102,7 @@ class ToyGANDashboard:
             step=self.g_steps,
             d_steps=self.d_steps,
             label=label,
-            g_loss=self.cfg.g_loss,
+            g_loss=self.cfg.loss,
         )
         self.snapshots.append(s)
         self._sync_replay()
@@ -189,7 +191,7 @@ class ToyGANDashboard:
         opt_g, _ = self._hand_optimisers()
         for _ in range(n):
             z = sample_noise(self.G, self.cfg.batch_size, self.run.rng)  # (batch_size, z_dim)
-            loss = training.g_step(self.G, self.D, opt_g, z=z, game=GAN(g_loss=self.cfg.g_loss))
+            loss = training.g_step(self.G, self.D, opt_g, z=z, game=GAN(g_loss=self.cfg.loss))
             self.g_steps += 1
         self.record(f"{n} G step{'s' if n > 1 else ''} by hand")
         self.update_if_shown()
@@ -248,7 +250,7 @@ class ToyGANDashboard:
             lr_d=float(c["lr_d"].value),
             k=int(c["k"].value),
             batch_size=int(c["batch_size"].value),
-            g_loss=c["g_loss"].value,
+            loss=c["g_loss"].value,
             steps=int(c["steps"].value),
         )
 
@@ -336,7 +338,7 @@ def _recipe_controls(w, cfg):
             layout=lay,
         ),
         "g_loss": w.ToggleButtons(
-            options=["nonsaturating", "saturating"], value=cfg.g_loss, description="G loss", style=style
+            options=["nonsaturating", "saturating"], value=cfg.loss, description="G loss", style=style
         ),
         "steps": w.IntSlider(
             value=cfg.steps, min=50, max=max(6000, cfg.steps), step=50, description="steps", style=style, layout=lay
