@@ -134,6 +134,21 @@ def measure(method, data, seed, steps_scale=1.0):
     }
 
 
+def summary(rows, key, names, datas, seeds, width):
+    """Mean [range] over the seeds of modes, HQ % and seconds, for each name (a ``row[key]``) and target."""
+    print(f"\nmean [range] over seeds {seeds}")
+    for data in datas:
+        for name in names:
+            rs = [r for r in rows if r[key] == name and r["data"] == data]
+            if not rs:
+                continue
+            cell = {k: (np.mean([r[k] for r in rs]), min(r[k] for r in rs), max(r[k] for r in rs))
+                    for k in ("modes", "hq", "wall")}  # fmt: skip
+            print(f"{name:{width}s} {data:7s} modes {cell['modes'][0]:5.1f} [{cell['modes'][1]}-{cell['modes'][2]}]  "
+                  f"HQ {cell['hq'][0]:5.1f}% [{cell['hq'][1]:.1f}-{cell['hq'][2]:.1f}]  "
+                  f"{cell['wall'][0]:5.1f} s [{cell['wall'][1]:.1f}-{cell['wall'][2]:.1f}]")  # fmt: skip
+
+
 def ablation(datas, seeds, quick=False):
     """Each ABLATION row on each target and seed; then mean and range per row (modes, HQ %, seconds)."""
     print(f"{'row':50s} {'data':7s} {'seed':>4s} {'steps':>6s} {'modes':>7s} {'HQ %':>6s} {'wall s':>7s}", flush=True)
@@ -158,17 +173,7 @@ def ablation(datas, seeds, quick=False):
                 rows.append({"row": name, "data": data, "modes": m["modes"], "hq": 100 * m["hq_share"], "wall": wall})
                 print(f"{name:50s} {data:7s} {seed:4d} {c.steps:6d} {m['modes']:3d}/{m['total_modes']:<3d} "
                       f"{100 * m['hq_share']:6.1f} {wall:7.1f}", flush=True)  # fmt: skip
-    print(f"\nmean [range] over seeds {seeds}")
-    for data in datas:
-        for name, _, _ in ABLATION:
-            rs = [r for r in rows if r["row"] == name and r["data"] == data]
-            if not rs:
-                continue
-            cell = {k: (np.mean([r[k] for r in rs]), min(r[k] for r in rs), max(r[k] for r in rs))
-                    for k in ("modes", "hq", "wall")}  # fmt: skip
-            print(f"{name:50s} {data:7s} modes {cell['modes'][0]:5.1f} [{cell['modes'][1]}-{cell['modes'][2]}]  "
-                  f"HQ {cell['hq'][0]:5.1f}% [{cell['hq'][1]:.1f}-{cell['hq'][2]:.1f}]  "
-                  f"{cell['wall'][0]:5.1f} s [{cell['wall'][1]:.1f}-{cell['wall'][2]:.1f}]")  # fmt: skip
+    summary(rows, "row", [name for name, _, _ in ABLATION], datas, seeds, width=50)
     print("grid25: PacGAN's grid (spacing 2, sigma 0.05) is ours, so its rows above are already on their terms")
     for name, figs in PUBLISHED:
         for data in datas:
@@ -211,15 +216,7 @@ def main(argv=None):
                     f"{r['hq']:6.1f} {r['wall']:7.1f}",
                     flush=True,
                 )
-    print(f"\nmean [range] over seeds {seeds}")
-    for data in datas:
-        for method in methods:
-            rs = [r for r in rows if r["method"] == method and r["data"] == data]
-            cell = {k: (np.mean([r[k] for r in rs]), min(r[k] for r in rs), max(r[k] for r in rs))
-                    for k in ("modes", "hq", "wall")}  # fmt: skip
-            print(f"{method:15s} {data:7s} modes {cell['modes'][0]:5.1f} [{cell['modes'][1]}-{cell['modes'][2]}]  "
-                  f"HQ {cell['hq'][0]:5.1f}% [{cell['hq'][1]:.1f}-{cell['hq'][2]:.1f}]  "
-                  f"{cell['wall'][0]:5.1f} s [{cell['wall'][1]:.1f}-{cell['wall'][2]:.1f}]")  # fmt: skip
+    summary(rows, "method", methods, datas, seeds, width=15)
     print("\nside by side (ours: one cell per seed, 'modes/HQ%'; published: mean modes/HQ%)")
     print(f"{'':34s}" + "".join(f"{d:>24s}" for d in datas))
     for method in methods:
