@@ -62,7 +62,7 @@ def clip_weights(f, c):
         p.clamp_(-c, c)
 
 
-def _points(name, x):
+def _points(x):
     if not isinstance(x, torch.Tensor):
         x = torch.as_tensor(np.asarray(x), dtype=torch.float32)
     x = x.float()
@@ -79,7 +79,7 @@ def critic_estimate(f, x_p, x_q):
     was = f.training
     f.eval()
     try:
-        return float(f(_points("x_p", x_p)).mean() - f(_points("x_q", x_q)).mean())
+        return float(f(_points(x_p)).mean() - f(_points(x_q)).mean())
     finally:
         f.train(was)
 
@@ -89,7 +89,7 @@ def gradient_norms(f, x):
     was = f.training
     f.eval()
     try:
-        x = _points("x", x).detach().requires_grad_(True)
+        x = _points(x).detach().requires_grad_(True)
         (g,) = torch.autograd.grad(f(x).sum(), x)
         return g.reshape(len(x), -1).norm(dim=1).numpy()
     finally:

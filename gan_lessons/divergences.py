@@ -14,11 +14,10 @@ Everything is quadrature on a uniform grid, like :mod:`gan_lessons.theory`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._validate import check_int, check_number
+from .data.toy import GaussianMixture
 from .theory import js_divergence, kl_divergence, nonsaturating_divergence, wasserstein1
 
 __all__ = ["DIVERGENCES", "divergence", "divergence_curves", "fit_gaussian"]
@@ -47,13 +46,6 @@ def divergence(name, p, q, dx):
     if name == "NS":
         return nonsaturating_divergence(p, q, dx)
     return wasserstein1(p, q, dx)
-
-
-def _shifted_density(target, shift, scale, x):
-    """The density on ``x`` of ``target`` (a 1-D GaussianMixture) moved by ``shift``, each spread times ``scale``."""
-    c, sd = target.centers[:, 0] + shift, target.sigmas * scale  # (K,), (K,)
-    z = (x[:, None] - c) / sd  # (n, K)
-    return (np.exp(-0.5 * z**2) / (sd * math.sqrt(2 * math.pi))) @ target.weights
 
 
 def divergence_curves(target, shifts, scale=1.0, names=("JSD", "KL(p||q)", "KL(q||p)", "W1"), n=4001):
@@ -101,7 +93,8 @@ def divergence_curves(target, shifts, scale=1.0, names=("JSD", "KL(p||q)", "KL(q
         x = np.linspace(
             float(target.centers.min()) + min(0.0, si) - reach, float(target.centers.max()) + max(0.0, si) + reach, n
         )
-        p, q = _shifted_density(target, 0.0, 1.0, x), _shifted_density(target, si, scale, x)
+        q_s = GaussianMixture(target.centers + si, target.sigmas * scale, target.weights)  # p moved by s
+        p, q = target.density(x), q_s.density(x)
         for name in names:
             values[name].append(float(divergence(name, p, q, x[1] - x[0])))
     out = {"s": s}

@@ -286,7 +286,8 @@ def value_function_mc(d_real, d_fake):
 
 
 def _cdf_difference(p, q, dx, name_p="p", name_q="q"):
-    """:math:`F_p - F_q` on the grid (each CDF a running sum), after checking both are 1-D densities of mass ~1."""
+    """``(F_p - F_q, p, q, is_torch)`` on the grid (each CDF a running sum), after checking both are 1-D densities
+    of mass ~1."""
     dx = _check_dx(dx)
     a, b, is_torch = _as_pair(name_p, p, name_q, q)
     if a.ndim != 1:
@@ -299,7 +300,7 @@ def _cdf_difference(p, q, dx, name_p="p", name_q="q"):
                 f"{name} has mass {mass:.4g} on the grid, not 1: W1 compares probability distributions, so "
                 "widen the grid to hold their tails (or normalise the density)"
             )
-    return np.cumsum(a - b) * dx, is_torch
+    return np.cumsum(a - b) * dx, a, b, is_torch
 
 
 def wasserstein1(p, q, dx):
@@ -325,7 +326,7 @@ def wasserstein1(p, q, dx):
     -------
     float (or 0-d float64 tensor)
     """
-    diff, is_torch = _cdf_difference(p, q, dx)
+    diff, _, _, is_torch = _cdf_difference(p, q, dx)
     return _out(float(np.abs(diff).sum() * dx), is_torch)
 
 
@@ -354,10 +355,9 @@ def optimal_critic(p, q, dx):
     array or tensor, shape (n,)
         :math:`f` on the grid; ``(p * f).sum() * dx - (q * f).sum() * dx`` equals :func:`wasserstein1`.
     """
-    diff, is_torch = _cdf_difference(p, q, dx)
+    diff, a, b, is_torch = _cdf_difference(p, q, dx)
     slope = -np.sign(diff)  # (n,) f' between grid points i and i + 1
     f = np.concatenate([[0.0], np.cumsum(slope[:-1]) * dx])  # f(x_0) = 0, then climb or fall by dx
-    a, b, _ = _as_pair("p", p, "q", q)
     f = f - float(((a + b) / 2 * f).sum() * dx)
     return _out(f, is_torch)
 
