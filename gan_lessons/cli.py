@@ -74,6 +74,38 @@ def _add_run_options(parser):
     )
 
 
+def _add_dcgan(tsub):
+    """``train dcgan``: lesson 4's image DCGAN, and lesson 6's conditional one."""
+    dc = tsub.add_parser("dcgan", help="the image DCGAN of lesson 4")
+    dc.add_argument(
+        "--data",
+        default=None,
+        metavar="digits|mnist|fashion-mnist|PATH",
+        help="digits (embedded, default), mnist or fashion-mnist (downloaded once, verified), "
+        "or a folder of PNG/JPEG images",
+    )
+    dc.add_argument(
+        "--epochs",
+        type=_count("--epochs"),
+        default=None,
+        help="total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70",
+    )
+    dc.add_argument(
+        "--conditional",
+        action="store_true",
+        default=None,
+        help="lesson 6's conditional GAN: G(z, y) draws the class y it is asked for (the data's labels, or a "
+        "folder with one subfolder of images per class)",
+    )
+    dc.add_argument(
+        "--conditioning",
+        choices=["projection", "concat"],
+        default=None,
+        help="with --conditional: how D is given the label (default projection, Miyato & Koyama 2018)",
+    )
+    _add_run_options(dc)
+
+
 def build_parser():
     p = _Parser(prog="python -m gan_lessons", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -110,26 +142,18 @@ def build_parser():
     )
     _add_run_options(toy)
 
-    dc = tsub.add_parser("dcgan", help="the image DCGAN of lesson 4")
-    dc.add_argument(
-        "--data",
-        default=None,
-        metavar="digits|mnist|fashion-mnist|PATH",
-        help="digits (embedded, default), mnist or fashion-mnist (downloaded once, verified), "
-        "or a folder of PNG/JPEG images",
-    )
-    dc.add_argument(
-        "--epochs",
-        type=_count("--epochs"),
-        default=None,
-        help="total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70",
-    )
-    _add_run_options(dc)
+    _add_dcgan(tsub)
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
     s.add_argument("checkpoint", metavar="CKPT", help="a checkpoint.pt written by 'train'")
     s.add_argument("--n", type=_count("--n"), default=1000, help="number of samples (default 1000)")
     s.add_argument("--seed", type=_seed, default=0, help="noise seed (default 0)")
+    s.add_argument(
+        "--label",
+        type=_flag("--label", int, lambda n, v: check_int(n, v, minimum=0), "a class number 0, 1, 2, ..."),
+        default=None,
+        help="conditional checkpoints: draw this class for every sample (default: sample i has class i mod K)",
+    )
     s.add_argument(
         "--out", metavar="FILE.npy", required=True, help="output: float32, toy (N, dim), dcgan (N, C, H, W) in [-1, 1]"
     )
@@ -159,7 +183,10 @@ def _train(args):
     from .training import StopTraining
 
     out = _writable_dir(args.out)
-    given = {k: v for k, v in vars(args).items() if k in ("data", "mean", "std", "seed", "loss") and v is not None}
+    named = ("data", "mean", "std", "seed", "loss", "conditional", "conditioning")
+    given = {k: v for k, v in vars(args).items() if k in named and v is not None}
+    if "conditioning" in given and not given.get("conditional"):
+        raise CLIError("--conditioning says how a conditional D gets the label: add --conditional")
     if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
         raise CLIError("--mean and --std shape the gaussian target only; leave them out with --data " + given["data"])
     total = args.steps if args.recipe == "toy" else args.epochs
@@ -215,7 +242,8 @@ def _train(args):
     figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
     print(f"trained {r.kind} to step {r.step} in {r.seconds:.1f} s; wrote {ckpt}")
     for k, v in figures.items():
-        print(f"  {k}: {v}")
+        for name, value in v.items() if isinstance(v, dict) else [(None, v)]:  # a nested dict: one line per figure
+            print(f"  {k}{'.' + name if name else ''}: {value}")
     return 0
 
 
@@ -231,7 +259,7 @@ def _sample(args):
     out = Path(args.out)
     if out.suffix != ".npy":
         raise CLIError(f"--out must be a .npy file, got {out}")
-    x = generate(args.checkpoint, args.n, seed=args.seed)
+    x = generate(args.checkpoint, args.n, seed=args.seed, label=args.label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(out) as f:

@@ -218,6 +218,10 @@ class DCGANConfig:
     ema: float = 0.99  # decay of the moving average of G's weights used for sampling; 0 = off
     lr_decay: bool = False  # decay both learning rates linearly to 0 at the end of the run
     seed: int = 0  # seed of every random draw of the run
+    # ---- a conditional GAN (lesson 6; Mirza & Osindero 2014): G(z, y) draws the class y it is asked for
+    conditional: bool = False  # train on (image, label) pairs; the data's labels, or one subfolder per class
+    conditioning: str = "projection"  # how D gets the label: concat (as input planes) | projection (Miyato 2018)
+    embed_dim: int = 16  # size of the learned class embedding G's noise is joined with (and concat D's planes)
 
     def __post_init__(self):
         if not isinstance(self.data, str) or not self.data:
@@ -236,6 +240,9 @@ class DCGANConfig:
         check_int("d_extra_layers", self.d_extra_layers, minimum=0)
         check_bool("spectral_norm", self.spectral_norm)
         check_bool("full_res", self.full_res)
+        check_bool("conditional", self.conditional)
+        check_choice("conditioning", self.conditioning, ("concat", "projection"))
+        check_int("embed_dim", self.embed_dim)
 
     def game(self):
         """The game the training steps play (:mod:`gan_lessons.games`)."""

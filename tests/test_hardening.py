@@ -265,7 +265,7 @@ def test_disk_full_is_one_line_and_keeps_the_old_checkpoint(tmp_path, monkeypatc
 def test_summary_is_written_atomically(tmp_path, monkeypatch):
     runs.run(toy_config("gaussian", steps=3, hidden=8), out=tmp_path)
     before = (tmp_path / "summary.json").read_text()
-    monkeypatch.setattr(runs.json, "dumps", lambda *a, **kw: 1 / 0)
+    monkeypatch.setattr(runs.lifecycle.json, "dumps", lambda *a, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         runs.run(toy_config("gaussian", steps=4, hidden=8), out=tmp_path)
     assert (tmp_path / "summary.json").read_text() == before  # not left empty

@@ -11,9 +11,11 @@ Three sources, from smallest to largest:
   stratified quarter of them (450, 45 per digit: :func:`digits_split`) is held out: the course's
   recipes train on the other 1,347, and lesson 4 evaluates against the 450 the GAN never saw.
 * :func:`load_mnist` -- MNIST or Fashion-MNIST, 28x28, downloaded once and cached.
-* :func:`load_image_folder` -- your own PNG/JPEG pictures.
+* :func:`load_image_folder` -- your own PNG/JPEG pictures; :func:`load_image_classes` -- a folder with
+  one subfolder of pictures per class.
 
-:func:`load_images` picks one of them from a name or a folder path.
+:func:`load_images` picks one of them from a name or a folder path; :func:`load_labelled_images` does
+the same with labels and class names, for a conditional GAN (lesson 6).
 """
 
 from __future__ import annotations
@@ -38,12 +40,21 @@ __all__ = [
     "load_image_folder",
     "load_images",
     "load_mnist",
+    "load_image_classes",
+    "load_labelled_images",
+    "class_names",
+    "FASHION_MNIST_CLASSES",
 ]
 
 #: The data sets :func:`load_images` knows by name (a folder path is the other choice).
 IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+#: Fashion-MNIST's ten classes, in label order (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747, Table 1).
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
+)  # fmt: skip
 
 #: Digits of each class in the held-out ("test") split of :func:`load_digits`: 45 x 10 = 450, a quarter.
 DIGITS_HELD_OUT_PER_CLASS = 45
@@ -313,3 +324,77 @@ def load_images(name_or_path, size=None, channels=None, **kw):
         f"unknown dataset {os.fspath(name_or_path)!r}: expected "
         f"{', '.join(IMAGE_DATASETS[:-1])} or {IMAGE_DATASETS[-1]}, or a folder of images"
     )
+
+
+def _class_folders(folder):
+    """The subfolders of ``folder`` that hold at least one image, sorted by name: the classes."""
+    subs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    return [d for d in subs if any(f.suffix.lower() in _IMAGE_SUFFIXES and f.is_file() for f in d.iterdir())]
+
+
+def load_image_classes(path, size=32, channels=1):
+    """A folder with one subfolder of images per class: ``(images, labels, class_names)``.
+
+    Class ``i`` is the ``i``-th subfolder with images, in sorted order, and its name is the folder's
+    name; each subfolder is read by :func:`load_image_folder` (the same crop, resize and checks).
+
+    Returns
+    -------
+    images : torch.Tensor, float32 ``(N, channels, size, size)`` in ``[-1, 1]``
+    labels : torch.Tensor, int64 ``(N,)``
+    class_names : list of str
+
+    Raises
+    ------
+    ValueError
+        The folder is missing, or fewer than two of its subfolders hold images (a conditional GAN
+        needs at least two classes), or an image cannot be read.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder path (str or os.PathLike), got {type(path).__name__}")
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ValueError(f"image folder {folder} does not exist or is not a folder")
+    classes = _class_folders(folder)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{folder} must hold one subfolder of PNG/JPEG images per class, at least two; found {len(classes)}"
+        )
+    parts = [load_image_folder(d, size, channels) for d in classes]
+    labels = torch.cat([torch.full((len(p),), i, dtype=torch.int64) for i, p in enumerate(parts)])
+    return torch.cat(parts), labels, [d.name for d in classes]
+
+
+def class_names(name_or_path):
+    """The names of the classes of a data set.
+
+    Digits and MNIST: ``"0"``..``"9"``; Fashion-MNIST: its ten (:data:`FASHION_MNIST_CLASSES`); a folder: its
+    subfolders that hold images, sorted.
+    """
+    if name_or_path in ("digits", "mnist"):
+        return [str(i) for i in range(10)]
+    if name_or_path == "fashion-mnist":
+        return list(FASHION_MNIST_CLASSES)
+    if isinstance(name_or_path, (str, os.PathLike)) and os.path.isdir(name_or_path):
+        return [d.name for d in _class_folders(Path(name_or_path))]
+    raise ValueError(f"unknown dataset {name_or_path!r}: expected digits, mnist, fashion-mnist or a folder")
+
+
+def load_labelled_images(name_or_path, size=None, channels=None, **kw):
+    """Images with their classes, for a conditional GAN: ``(images, labels, class_names)``.
+
+    A named data set (:data:`IMAGE_DATASETS`) comes with its labels (:func:`load_images` with
+    ``return_labels=True``; ``**kw`` such as ``split`` go there); a folder must hold one subfolder per
+    class (:func:`load_image_classes`).
+    """
+    if isinstance(name_or_path, str) and name_or_path in IMAGE_DATASETS:
+        images, labels = load_images(name_or_path, size, channels, return_labels=True, **kw)
+        return images, labels, class_names(name_or_path)
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(f"name_or_path must be a data set name or a folder path, got {type(name_or_path).__name__}")
+    if not os.path.isdir(name_or_path):
+        raise ValueError(
+            f"unknown dataset {os.fspath(name_or_path)!r}: expected digits, mnist or fashion-mnist, "
+            "or a folder with one subfolder of images per class"
+        )
+    return load_image_classes(name_or_path, 32 if size is None else size, 1 if channels is None else channels)

@@ -22,7 +22,7 @@ from PIL import Image
 from .._atomic import atomic_write
 from .._validate import check_choice, check_int
 from ..metrics.digits import nearest_neighbours
-from ..models import decode
+from ..models import Labelled, decode
 from ._common import _new_ax
 
 __all__ = [
@@ -61,8 +61,11 @@ def decode_latents(G, z):
 
     G runs in evaluation mode (batch norm uses its running statistics, as for sampling) without
     gradients, and is put back in the mode it was in (:func:`gan_lessons.models.decode`). A single
-    code ``z`` (z_dim,) gives one image, (1, C, H, W).
+    code ``z`` (z_dim,) gives one image, (1, C, H, W). A conditional G takes the pair
+    :class:`~gan_lessons.models.Labelled` ``(z, y)``.
     """
+    if isinstance(z, Labelled):  # a conditional G's codes with their classes
+        return decode(G, z)
     z = torch.as_tensor(z, dtype=torch.float32)
     return decode(G, z[None] if z.dim() == 1 else z)  # (N, z_dim) -> (N, C, H, W)
 
@@ -104,7 +107,8 @@ class FixedNoiseGrids:
     Parameters
     ----------
     z : Tensor (n, z_dim)
-        The fixed codes, e.g. ``torch.randn(64, z_dim, generator=torch.Generator().manual_seed(0))``.
+        The fixed codes, e.g. ``torch.randn(64, z_dim, generator=torch.Generator().manual_seed(0))``; for a
+        conditional G the pair ``Labelled(z, y)`` (:func:`gan_lessons.plotting.class_noise`: one row per class).
     every : int
         Steps between pictures: pass the steps of one epoch for one grid per epoch.
     sampler : nn.Module, optional

@@ -1,47 +1,27 @@
-"""Run a recipe: build the players, train them, checkpoint, resume, sample.
-
-This is what ``python -m gan_lessons train ...`` and ``sample`` run, and what the notebooks call
-for "the same run, through the package". A run is started fresh (:func:`start_run`) or from a checkpoint
-(:func:`resume_run`), then trained up to its recipe's total (:func:`train_run`); :func:`run` does both.
-The training itself is :func:`gan_lessons.training.train`; the recipes are :mod:`gan_lessons.recipes`.
-"""
+"""A run's life: start it (:func:`start_run`) or resume it from a checkpoint (:func:`resume_run`), train it up to
+its recipe's total (:func:`train_run`; :func:`run` does both), save it (:func:`save_run`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from ._atomic import atomic_write, folder_lock
-from ._validate import check_int
-from .checkpoint import RUN_KINDS, CheckpointError, load_checkpoint, save_checkpoint
-from .data import load_images, toy_target
-from .metrics.toy import ks_distance, mode_coverage
-from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, decode, sample_noise
-from .recipes import DCGANConfig, ToyConfig, config_from_dict, config_to_dict, steps_per_epoch, with_total
-from .training import EMA, History, linear_decay, progress_bar, seed_everything, train
+from .._atomic import atomic_write, folder_lock
+from .._validate import check_int
+from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..models import Labelled
+from ..recipes import DCGANConfig, ToyConfig, config_to_dict, steps_per_epoch, with_total
+from ..training import EMA, History, linear_decay, progress_bar, seed_everything, train
+from .build import build_dcgan, build_toy, first_line, recipe_of, training_images
+from .results import generate, summarise
 
-__all__ = [
-    "Run",
-    "optimisers",
-    "build_toy",
-    "build_dcgan",
-    "start_run",
-    "resume_run",
-    "train_run",
-    "run",
-    "save_run",
-    "summarise",
-    "generate",
-    "generator_from_checkpoint",
-]
+__all__ = ["Run", "start_run", "resume_run", "train_run", "run", "save_run"]
 
 
 @dataclass
@@ -58,6 +38,8 @@ class Run:
     ema: EMA | None = None
     target: object = None  #: toy runs: the GaussianMixture
     images: torch.Tensor | None = None  #: DCGAN runs: the training images (N, C, H, W)
+    labels: torch.Tensor | None = None  #: conditional runs: the class of each training image (N,)
+    class_names: list | None = None  #: conditional runs: the name of each class
     seconds: float = 0.0  #: wall time of training (this session, resumed runs excluded)
 
     @property
@@ -75,8 +57,8 @@ class Run:
 
     @cached_property
     def data_fingerprint(self):
-        """A short hash of the training images (``None`` for toy runs): a resumed run must train on the same data."""
-        return _fingerprint(self.images)
+        """A short hash of the training images and labels (``None`` for toy runs): a resumed run trains on the same."""
+        return _fingerprint(self.images, self.labels)
 
     @property
     def sampler(self):
@@ -84,83 +66,64 @@ class Run:
         return self.ema.model if self.ema is not None else self.G
 
     def sample_real(self, batch_size, rng):
-        """A batch of real data: from the toy target, or images drawn without replacement (B, C, H, W)."""
+        """A batch of real data: from the toy target, or images drawn without replacement (B, C, H, W).
+
+        A conditional run's batch is the pair :class:`~gan_lessons.models.Labelled` (images, labels).
+        """
         if self.images is None:
             return self.target.sample(batch_size, rng)
-        return self.images[torch.randperm(len(self.images), generator=rng)[:batch_size]]
+        idx = torch.randperm(len(self.images), generator=rng)[:batch_size]
+        if self.labels is None:
+            return self.images[idx]
+        return Labelled(self.images[idx], self.labels[idx])  # conditional: pairs (x, y)
 
-    def sample(self, n, seed=0):
-        """``n`` samples as a float32 numpy array (toy: (n, dim); DCGAN: (n, C, H, W) in [-1, 1])."""
-        return generate(self.sampler, n, seed)
+    def sample(self, n, seed=0, label=None):
+        """``n`` samples as a float32 numpy array (toy: (n, dim); DCGAN: (n, C, H, W) in [-1, 1]).
 
-
-# ---------------------------------------------------------------------------------- building
-
-
-def optimisers(cfg, G, D):
-    """Adam for each player, at the recipe's learning rates and betas: ``(opt_g, opt_d)``."""
-    betas = (cfg.beta1, cfg.beta2)
-    opt_g = torch.optim.Adam(G.parameters(), cfg.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), cfg.lr_d, betas=betas)
-    return opt_g, opt_d
+        ``label``: a conditional run's class to draw (default: class ``i mod K`` for sample ``i``).
+        """
+        return generate(self.sampler, n, seed, label=label)
 
 
-def build_toy(cfg):
-    """Target, G, D and optimisers for a :class:`ToyConfig`: ``(target, G, D, opt_g, opt_d)``.
-
-    G and D carry the target's mean and standard deviation as fixed buffers, so they work in
-    standardised units whatever the target's location and scale.
-    """
-    target = toy_target(cfg.data, cfg.mean, cfg.std)
-    mean, std = torch.tensor(target.mean), torch.tensor(target.std)
-    G = MLPGenerator(cfg.z_dim, target.dim, cfg.hidden, cfg.depth, cfg.g_activation, shift=mean, scale=std)
-    D = MLPDiscriminator(
-        target.dim, cfg.hidden, cfg.depth, shift=mean, scale=std, pack=cfg.pack, spectral_norm=cfg.spectral_norm
-    )
-    return (target, G, D, *optimisers(cfg, G, D))
-
-
-def build_dcgan(cfg, channels=None):
-    """``(G, D, opt_g, opt_d)`` for a :class:`DCGANConfig` (``channels`` overrides the config's)."""
-    c = channels or cfg.channels
-    G = DCGANGenerator(
-        cfg.z_dim, cfg.image_size, c, cfg.g_width, full_res=cfg.full_res, extra_layers=cfg.g_extra_layers
-    )
-    D = DCGANDiscriminator(
-        cfg.image_size,
-        c,
-        cfg.d_width,
-        spectral_norm=cfg.spectral_norm,
-        full_res=cfg.full_res,
-        extra_layers=cfg.d_extra_layers,
-    )
-    return (G, D, *optimisers(cfg, G, D))
+# ---------------------------------------------------------------------------------- starting
 
 
 def _players(cfg, images=None, progress=False):
-    """``(target, images, G, D, opt_g, opt_d)`` for either recipe; DCGAN images are loaded unless given."""
+    """``(target, (images, labels, names), G, D, opt_g, opt_d)``; DCGAN images are loaded unless given."""
     if cfg.kind == "toy":
         target, G, D, opt_g, opt_d = build_toy(cfg)
-        return target, None, G, D, opt_g, opt_d
-    if images is None:  # the training split: digits' held-out 450 and (Fashion-)MNIST's test set are for evaluation
-        kw = {"progress": progress} if cfg.data in ("mnist", "fashion-mnist") else {}
-        kw = {"split": "train"} if cfg.data == "digits" else kw
-        images = load_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw)
-    return (None, images, *build_dcgan(cfg, channels=images.shape[1]))
+        return target, (None, None, None), G, D, opt_g, opt_d
+    if images is None:
+        data = training_images(cfg, progress)
+    elif cfg.conditional:
+        if not (isinstance(images, (tuple, list)) and len(images) in (2, 3)):
+            raise TypeError("images must be a pair (images, labels) for a conditional recipe")
+        x, y = images[:2]
+        y = torch.as_tensor(y)
+        if y.dtype.is_floating_point or y.shape != (len(x),) or (len(y) and int(y.min()) < 0):
+            got = f"{y.dtype} {tuple(y.shape)}"
+            raise ValueError(f"labels must be {len(x)} classes 0, 1, ... (one per image), got {got}")
+        names = list(images[2]) if len(images) == 3 else [str(c) for c in range(max(int(y.max()) + 1, 2))]
+        data = (x, y.long(), names)
+    else:
+        data = (images, None, None)
+    n_classes = len(data[2]) if data[2] is not None else None
+    return (None, data, *build_dcgan(cfg, channels=data[0].shape[1], n_classes=n_classes))
 
 
 def start_run(cfg, *, images=None, progress=False):
     """A fresh run of recipe ``cfg`` at step 0: everything seeded from ``cfg.seed``, then built.
 
-    ``images`` (DCGAN runs): training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``;
-    ``progress`` shows a download's progress.
+    ``images`` (DCGAN runs): training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``; for a
+    conditional recipe the pair ``(images, labels)`` (or ``(images, labels, class_names)``). ``progress``
+    shows a download's progress.
     """
     if not isinstance(cfg, (ToyConfig, DCGANConfig)):
         raise TypeError(f"cfg must be a ToyConfig or DCGANConfig, got {type(cfg).__name__}")
     rng = seed_everything(cfg.seed)
-    target, images, G, D, opt_g, opt_d = _players(cfg, images, progress)
+    target, (images, labels, names), G, D, opt_g, opt_d = _players(cfg, images, progress)
     ema = EMA(G, cfg.ema) if cfg.ema else None
-    return Run(cfg, G, D, opt_g, opt_d, rng, History(), ema, target, images)
+    return Run(cfg, G, D, opt_g, opt_d, rng, History(), ema, target, images, labels, names)
 
 
 def resume_run(path, *, total=None, kind=None, expect=None, images=None, progress=False):
@@ -179,7 +142,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         Recipe fields the caller asked for (e.g. ``{"seed": 3}``): each must equal the checkpoint's,
         since a resumed run keeps its recipe.
     images : Tensor, optional
-        DCGAN runs: the training images, instead of loading the recipe's data.
+        DCGAN runs: the training images, instead of loading the recipe's data (conditional: ``(images, labels)``).
 
     Raises
     ------
@@ -189,7 +152,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         A field of ``expect`` differs from the checkpoint's, or ``total`` asks for no more training.
     """
     state = load_checkpoint(path, kind=kind)
-    cfg = _recipe_of(state, path)
+    cfg = recipe_of(state, path)
     for name, value in (expect or {}).items():
         if getattr(cfg, name) != value:
             raise ValueError(
@@ -212,7 +175,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
             r.ema.model.load_state_dict(state["ema"])
         r.rng.set_state(state["rng"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"checkpoint {path} does not fit its own recipe: {_first_line(e)}") from None
+        raise CheckpointError(f"checkpoint {path} does not fit its own recipe: {first_line(e)}") from None
     r.history = History.from_state_dict(state["history"])
     if total is not None and r.total_steps <= r.step:
         raise ValueError(
@@ -305,7 +268,7 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
     return train_run(r, out=out, callbacks=callbacks, progress=progress, checkpoint_every=checkpoint_every)
 
 
-# ---------------------------------------------------------------------------------- results
+# ---------------------------------------------------------------------------------- saving
 
 
 def save_run(r, out, summary=True):
@@ -327,6 +290,8 @@ def save_run(r, out, summary=True):
         channels=int(r.images.shape[1]) if r.images is not None else None,
         steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,
         data_fingerprint=r.data_fingerprint,
+        n_classes=len(r.class_names) if r.class_names is not None else None,
+        class_names=r.class_names,
     )
     if summary:
         with atomic_write(out / "summary.json") as f:
@@ -334,103 +299,10 @@ def save_run(r, out, summary=True):
     return ckpt
 
 
-def summarise(r):
-    """A small readable summary of a run: recipe, steps, time, final losses and quality figures."""
-    h = r.history
-    s = {
-        "kind": r.kind,
-        "config": config_to_dict(r.config),
-        "steps": r.step,
-        "train_seconds_this_session": round(r.seconds, 2),
-    }
-    if len(h):
-        tail = slice(max(0, len(h) - 100), len(h))  # mean over the last 100 steps: less noisy
-        for name in ("loss_d", "loss_g", "d_real", "d_fake"):
-            s[f"{name}_last100"] = round(float(np.mean(getattr(h, name)[tail])), 4)
-    if r.kind == "toy":
-        s["loss"] = r.config.loss  # what the players optimised (recipes.TOY_LOSSES)
-        x = r.sample(20_000, seed=12345)
-        if r.target.dim == 1:
-            s["ks_distance_20k"] = round(ks_distance(x, r.target), 4)
-        else:
-            m = mode_coverage(x[:2500], r.target)
-            s["modes_covered_2500"] = m["modes"]
-            s["high_quality_share_2500"] = round(m["hq_share"], 4)
-    return s
-
-
-def generate(G, n, seed=0):
-    """``n`` samples of generator ``G`` (a module or a checkpoint path) as float32 numpy.
-
-    Toy: shape (n, dim). DCGAN: (n, C, H, W) in [-1, 1]. A checkpoint's moving-average generator
-    is used when it has one. Sampling is done in evaluation mode (:func:`gan_lessons.models.decode`),
-    4,096 at a time. Refuses ``n`` whose samples would take more than half the memory this machine
-    has free, and a generator whose samples are not finite (a run that diverged).
-    """
-    check_int("n", n)
-    if isinstance(G, (str, Path)):
-        G = generator_from_checkpoint(G)
-    if not isinstance(G, torch.nn.Module):
-        raise TypeError(f"G must be a generator module or a checkpoint path, got {type(G).__name__}")
-    rng = torch.Generator().manual_seed(seed)
-    chunks = []
-    for i in range(0, n, 4096):
-        chunks.append(decode(G, sample_noise(G, min(4096, n - i), rng)))  # (chunk, ...)
-        if not np.isfinite(chunks[-1]).all():
-            raise ValueError("G's samples are NaN or infinite: its weights are not finite (did training diverge?)")
-        if i == 0:
-            _check_fits(n, chunks[0][0])
-    return np.concatenate(chunks)
-
-
-def _check_fits(n, one):
-    """Refuse ``n`` samples like ``one`` if they need more than half the memory that is free."""
-    need = n * one.nbytes
-    free = _free_memory()
-    if free is not None and need > free // 2:
-        raise ValueError(
-            f"n = {n:,} samples of shape {one.shape} need {need / 2**30:,.3g} GiB, more than half of the "
-            f"{free / 2**30:.1f} GiB this machine has free: ask for fewer"
-        )
-
-
-def _free_memory():
-    """Bytes of memory free (Linux), or of all memory (elsewhere), or ``None`` if the system does not say."""
-    for name in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
-        try:
-            return os.sysconf("SC_PAGE_SIZE") * os.sysconf(name)
-        except (ValueError, OSError, AttributeError):
-            continue
-    return None
-
-
-def generator_from_checkpoint(path, kind=None):
-    """Rebuild the sampling generator (the moving average if any) stored in a checkpoint."""
-    state = load_checkpoint(path, kind=kind)
-    cfg = _recipe_of(state, path)
-    try:
-        G = build_toy(cfg)[1] if cfg.kind == "toy" else build_dcgan(cfg, channels=state.get("channels"))[0]
-        G.load_state_dict(state["ema"] if state.get("ema") is not None else state["G"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"checkpoint {path} does not hold a usable generator: {_first_line(e)}") from None
-    return G
-
-
-def _recipe_of(state, path):
-    """The recipe a run's checkpoint was trained with, or a CheckpointError saying what is wrong with it."""
-    if state.get("kind") not in RUN_KINDS:
-        raise CheckpointError(f"{path} holds a {state.get('kind')!r} checkpoint, not a training run's")
-    try:
-        return config_from_dict(state["config"])
-    except (TypeError, ValueError) as e:
-        raise CheckpointError(f"checkpoint {path} is not a valid gan-lessons checkpoint: config: {e}") from None
-
-
-def _first_line(e):
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
-
-
-def _fingerprint(images):
+def _fingerprint(images, labels=None):
     if images is None:
         return None
-    return hashlib.sha256(images.detach().cpu().float().contiguous().numpy().tobytes()).hexdigest()[:16]
+    h = hashlib.sha256(images.detach().cpu().float().contiguous().numpy().tobytes())
+    if labels is not None:
+        h.update(labels.detach().cpu().long().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
