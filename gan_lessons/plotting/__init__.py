@@ -5,13 +5,15 @@
 * :mod:`~gan_lessons.plotting.dynamics`: the bilinear game, saturating losses, dropped modes (lesson 3)
 * :mod:`~gan_lessons.plotting.dcgan`: image grids, training curves, the latent space (lesson 4)
 * :mod:`~gan_lessons.plotting.wasserstein`: divergences, Gaussian fits, critics, a WGAN's estimate of W1 (lesson 5)
+* :mod:`~gan_lessons.plotting.conditional`: one row per class, style and content, blends of classes (lesson 6)
 
 Every function draws on an ``ax`` (or makes a figure) and returns it, so notebooks and widgets
 share the same pictures and tests can check them without a display (Agg backend). New figures are
 not registered with pyplot, so a notebook shows each picture once.
 """
 
-from . import dcgan, dynamics, toy_gan, value_function, wasserstein
+from . import conditional, dcgan, dynamics, toy_gan, value_function, wasserstein
+from .conditional import *  # noqa: F403
 from .dcgan import *  # noqa: F403
 from .dynamics import *  # noqa: F403
 from .toy_gan import *  # noqa: F403
@@ -19,3 +21,4 @@ from .value_function import *  # noqa: F403
 from .wasserstein import *  # noqa: F403
 
 __all__ = [*value_function.__all__, *toy_gan.__all__, *dynamics.__all__, *dcgan.__all__, *wasserstein.__all__]
+__all__ += conditional.__all__

@@ -5,6 +5,7 @@
 * :mod:`~gan_lessons.widgets.dynamics`: gradient methods on the bilinear game (lesson 3)
 * :mod:`~gan_lessons.widgets.dcgan`: scrub through training, walk G's latent space (lesson 4)
 * :mod:`~gan_lessons.widgets.wasserstein`: shift p_g and watch four divergences and their slopes (lesson 5)
+* :mod:`~gan_lessons.widgets.conditional`: an AI-art studio on a conditional GAN (lesson 6)
 
 Each widget is a thin layer: its callbacks call package functions (in :mod:`gan_lessons.theory`,
 :mod:`gan_lessons.training`, :mod:`gan_lessons.plotting`, ...) that the tests exercise directly,
@@ -15,7 +16,8 @@ and are importable from here too.
 """
 
 from ..metrics.toy import ToySnapshot, kde_1d, toy_snapshot
-from . import dcgan, dynamics, toy_gan, value_function, wasserstein
+from . import conditional, dcgan, dynamics, toy_gan, value_function, wasserstein
+from .conditional import *  # noqa: F403
 from .dcgan import *  # noqa: F403
 from .dynamics import *  # noqa: F403
 from .toy_gan import *  # noqa: F403
@@ -24,3 +26,4 @@ from .wasserstein import *  # noqa: F403
 
 __all__ = ["kde_1d", "ToySnapshot", "toy_snapshot"]  # from gan_lessons.metrics: lesson 2 imports them from here
 __all__ += [*value_function.__all__, *toy_gan.__all__, *dynamics.__all__, *dcgan.__all__, *wasserstein.__all__]
+__all__ += conditional.__all__

@@ -75,7 +75,7 @@ class GridScrubber:
         w.jslink((play, "value"), (slider, "value"))
         self._image = w.Image(value=_figure_png(self.figure), format="png")
         slider.observe(lambda change: self.show(int(change["new"])), names="value")
-        return w.VBox([w.HBox([play, slider]), self._image])
+        return w.VBox([w.HBox([play, slider]), w.HBox([self._image])])  # in a row, the picture keeps its size
 
 
 class LatentExplorer:
