@@ -4,13 +4,13 @@ One concept per module, named after the lesson's term (layers: ``docs/architectu
 
 * :mod:`~gan_lessons.theory`: the value function V(D, G), the optimal discriminator D*, the JSD (lesson 1)
 * :mod:`~gan_lessons.data`: toy targets with exact densities; digits, MNIST, your own images
-* :mod:`~gan_lessons.models`: MLP and DCGAN generators and discriminators
+* :mod:`~gan_lessons.models`: MLP, DCGAN and conditional DCGAN generators and discriminators
 * :mod:`~gan_lessons.losses`: discriminator and generator losses, on logits
 * :mod:`~gan_lessons.games`: what each training step minimises (GAN, unrolled GAN, WGAN-GP)
 * :mod:`~gan_lessons.training`: Algorithm 1 as ``d_step``, ``g_step``, ``train``, and what observes it
 * :mod:`~gan_lessons.checkpoint`: saving and safely loading a run
 * :mod:`~gan_lessons.recipes`: the course's recipes (frozen dataclasses); :mod:`~gan_lessons.runs`: running them
-* :mod:`~gan_lessons.metrics`: KS distance, modes covered, digit-FID
+* :mod:`~gan_lessons.metrics`: KS distance, modes covered, digit-FID, per-class figures of a conditional G
 * :mod:`~gan_lessons.plotting`, :mod:`~gan_lessons.widgets`: pictures and interactive controls, one module per lesson
 * :mod:`~gan_lessons.exercises`: the notebook exercises' checks
 

@@ -214,6 +214,15 @@ def test_resume_refuses_other_labels(tmp_path):
         runs.resume_run(tmp_path / "checkpoint.pt", total=2, images=(x, y.flip(0)))
 
 
+def test_a_subset_of_the_digits_keeps_ten_classes():
+    x, y = load_digits(8, return_labels=True, split="train")
+    keep = y < 3  # only 0, 1 and 2
+    r = runs.start_run(DCGANConfig(**TINY), images=(x[keep], y[keep]))
+    assert r.G.n_classes == 10 and r.class_names == [str(c) for c in range(10)]
+    with pytest.raises(ValueError, match="one per class name"):
+        runs.start_run(DCGANConfig(**TINY), images=(x[:4], torch.tensor([0, 1, 2, 3]), ["a", "b"]))
+
+
 def test_a_conditional_run_needs_labels():
     x, _ = _digits()
     with pytest.raises(TypeError, match=r"\(images, labels\)"):

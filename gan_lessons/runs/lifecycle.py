@@ -15,6 +15,7 @@ import torch
 from .._atomic import atomic_write, folder_lock
 from .._validate import check_int
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ..data import IMAGE_DATASETS, class_names
 from ..models import Labelled
 from ..recipes import DCGANConfig, ToyConfig, config_to_dict, steps_per_epoch, with_total
 from ..training import EMA, History, linear_decay, progress_bar, seed_everything, train
@@ -103,12 +104,21 @@ def _players(cfg, images=None, progress=False):
         if y.dtype.is_floating_point or y.shape != (len(x),) or (len(y) and int(y.min()) < 0):
             got = f"{y.dtype} {tuple(y.shape)}"
             raise ValueError(f"labels must be {len(x)} classes 0, 1, ... (one per image), got {got}")
-        names = list(images[2]) if len(images) == 3 else [str(c) for c in range(max(int(y.max()) + 1, 2))]
+        names = list(images[2]) if len(images) == 3 else _class_names(cfg.data, y)
+        if len(y) and int(y.max()) >= len(names):
+            raise ValueError(f"labels must be classes 0..{len(names) - 1} (one per class name), got {int(y.max())}")
         data = (x, y.long(), names)
     else:
         data = (images, None, None)
     n_classes = len(data[2]) if data[2] is not None else None
     return (None, data, *build_dcgan(cfg, channels=data[0].shape[1], n_classes=n_classes))
+
+
+def _class_names(data, labels):
+    """The recipe's data set's class names (a subset of the digits still has ten classes), else "0", "1", ..."""
+    if data in IMAGE_DATASETS:
+        return class_names(data)
+    return [str(c) for c in range(max(int(labels.max()) + 1 if len(labels) else 0, 2))]
 
 
 def start_run(cfg, *, images=None, progress=False):
