@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m gan_lessons {train,sample,doctor,notebooks} ...``.
+"""The course's command line: ``python -m gan_lessons {train,sample,doctor,classroom-link,notebooks} ...``.
 
 Train the lessons' default recipes, sample from a checkpoint, check a machine before a workshop.
 Every error is one readable line on stderr and a non-zero exit status, never a traceback.
@@ -53,11 +53,17 @@ _std = _flag("--std", float, lambda n, v: check_number(n, v, *STD_RANGE), "a num
 MAX_STEPS = 1_000_000
 
 
-def _add_run_options(parser):
-    """The options every ``train`` recipe shares: seed, resume, output folder, periodic checkpoints."""
+def _add_run_options(parser, device="auto"):
+    """The options every ``train`` recipe shares: seed, resume, output folder, device, periodic checkpoints."""
     parser.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
     parser.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
     parser.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default=device,
+        help=f"where to train (default {device}); auto takes a CUDA GPU, then Apple's MPS, else the CPU",
+    )
     parser.add_argument(
         "--checkpoint-every",
         type=_count("--checkpoint-every"),
@@ -140,7 +146,7 @@ def build_parser():
         default=None,
         help="total generator steps of the run (a resumed run continues up to it)",
     )
-    _add_run_options(toy)
+    _add_run_options(toy, device="cpu")  # tiny MLPs: a CPU is faster than a GPU's kernel launches
 
     _add_dcgan(tsub)
 
@@ -159,6 +165,11 @@ def build_parser():
     )
 
     sub.add_parser("doctor", help="check this machine for the course: versions, threads, memory, widgets")
+    link = sub.add_parser("classroom-link", help="print the nbgitpuller link that opens a lesson on a JupyterHub")
+    link.add_argument("--hub", required=True, metavar="URL", help="the hub's address, e.g. https://hub.example.org")
+    link.add_argument("--lesson", type=_count("--lesson"), default=1, help="the lesson to open, 1-6 (default 1)")
+    link.add_argument("--repo", metavar="URL", default=None, help="the course's git repository (default: the course's)")
+    link.add_argument("--branch", default="main", help="the branch learners get (default main)")
     nb = sub.add_parser("notebooks", help="(course authors) make the learner notebooks from the solutions")
     nb.add_argument("--check", action="store_true", help="only check that notebooks/ matches solutions/")
     return p
@@ -177,9 +188,30 @@ def _writable_dir(out):
     return out
 
 
-def _train(args):
+def _start(args, given):
+    """The run ``train`` asked for: resumed from ``--resume``, or fresh; on ``--device``, under torchrun or not."""
     from . import runs
     from .recipes import DCGANConfig, toy_config
+    from .runs import distributed
+    from .training import select_device
+
+    device = distributed.init(select_device(args.device))  # torchrun: join the process group
+    total = args.steps if args.recipe == "toy" else args.epochs
+    progress = sys.stderr.isatty() and distributed.is_main()
+    if args.resume is not None:
+        return runs.resume_run(
+            args.resume, total=total, kind=args.recipe, expect=given, progress=progress, device=device
+        )
+    if args.recipe == "toy":
+        cfg = toy_config(given.pop("data", "gaussian"), **given, **({"steps": total} if total else {}))
+        return runs.start_run(cfg, device=device)
+    cfg = DCGANConfig(**given, **({"epochs": total} if total else {}))
+    return runs.start_run(cfg, progress=progress, device=device)
+
+
+def _train(args):
+    from . import runs
+    from .runs import distributed
     from .training import StopTraining
 
     out = _writable_dir(args.out)
@@ -189,14 +221,7 @@ def _train(args):
         raise CLIError("--conditioning says how a conditional D gets the label: add --conditional")
     if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
         raise CLIError("--mean and --std shape the gaussian target only; leave them out with --data " + given["data"])
-    total = args.steps if args.recipe == "toy" else args.epochs
-    if args.resume is not None:
-        r = runs.resume_run(args.resume, total=total, kind=args.recipe, expect=given, progress=sys.stderr.isatty())
-    elif args.recipe == "toy":
-        r = runs.start_run(toy_config(given.pop("data", "gaussian"), **given, **({"steps": total} if total else {})))
-    else:
-        cfg = DCGANConfig(**given, **({"epochs": total} if total else {}))
-        r = runs.start_run(cfg, progress=sys.stderr.isatty())
+    r = _start(args, given)
     if r.total_steps > args.max_steps:
         raise CLIError(
             f"this run would take {r.total_steps:,} generator steps, more than --max-steps {args.max_steps:,}: "
@@ -205,12 +230,12 @@ def _train(args):
     interrupted = []
 
     def on_ctrl_c(signum, frame):  # first Ctrl-C: finish this step, save, stop; second: abort at once
-        if interrupted:
+        if interrupted and distributed.world()[1] == 1:  # torchrun passes the terminal's Ctrl-C on: one press, two
             raise KeyboardInterrupt
         interrupted.append(True)
 
-    def stop_if_asked(info):
-        if interrupted:
+    def stop_if_asked(info):  # under torchrun every rank stops at the same step, when any rank was interrupted
+        if distributed.any_rank(interrupted):
             raise StopTraining
 
     if args.recipe == "toy":  # tiny MLPs: a second thread only adds overhead (measured in benchmarks/toy_1d.py)
@@ -221,9 +246,8 @@ def _train(args):
     before = ckpt.stat().st_mtime_ns if ckpt.exists() else None
     previous = signal.signal(signal.SIGINT, on_ctrl_c)  # only now: Ctrl-C while loading data just stops
     try:
-        runs.train_run(
-            r, out=out, progress=sys.stderr.isatty(), callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every
-        )
+        progress = sys.stderr.isatty() and distributed.is_main()
+        runs.train_run(r, out=out, progress=progress, callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every)
     except KeyboardInterrupt:  # the second Ctrl-C: say what the periodic checkpoints kept
         saved = ckpt.exists() and ckpt.stat().st_mtime_ns != before
         raise _Interrupted(
@@ -233,14 +257,17 @@ def _train(args):
         ) from None
     finally:
         signal.signal(signal.SIGINT, previous)
-    if interrupted:
+        distributed.shutdown()
+    if not distributed.is_main():  # rank 0 reports for all
+        return 0
+    if r.step < r.total_steps:  # stopped by Ctrl-C (here or, under torchrun, on another rank)
         print(
             f"gan_lessons: interrupted at step {r.step}; saved {ckpt}; continue with --resume {ckpt}",
             file=sys.stderr,
         )
         return 130
     figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
-    print(f"trained {r.kind} to step {r.step} in {r.seconds:.1f} s; wrote {ckpt}")
+    print(f"trained {r.kind} to step {r.step} on {r.device} in {r.seconds:.1f} s; wrote {ckpt}")
     for k, v in figures.items():
         for name, value in v.items() if isinstance(v, dict) else [(None, v)]:  # a nested dict: one line per figure
             print(f"  {k}{'.' + name if name else ''}: {value}")
@@ -279,6 +306,11 @@ def main(argv=None):
             return _train(args)
         if args.command == "sample":
             return _sample(args)
+        if args.command == "classroom-link":
+            from .classroom import REPOSITORY, nbgitpuller_link
+
+            print(nbgitpuller_link(args.hub, args.lesson, args.repo or REPOSITORY, args.branch))
+            return 0
         if args.command == "doctor":
             from .doctor import doctor
 

@@ -23,7 +23,7 @@ LAYERS = [
     {"dynamics", "critics"},
     {"plotting"},
     {"widgets"},
-    {"exercises", "doctor"},
+    {"exercises", "doctor", "classroom"},
     {"authoring"},
     {"cli"},
     {"__main__"},

@@ -272,7 +272,7 @@ def find_style_direction(G, style="slant", n=2000, seed=0, label=None):
     labels = None if k is None else (torch.arange(n) % k if label is None else label)
     z = sample_noise(G, n, torch.Generator().manual_seed(seed), labels=labels)
     m = np.asarray(measure(decode(G, z)), dtype=np.float64)
-    codes = z.x if k is not None else z
+    codes = (z.x if k is not None else z).cpu()
     d = style_direction(codes, m)
     r = float(np.corrcoef((codes @ d).numpy(), m)[0, 1])
     return d, r

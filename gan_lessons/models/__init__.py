@@ -17,7 +17,7 @@ Discriminators return *logits* (one real number per sample, shape ``(B,)``); :ma
 from .conditional import CONDITIONINGS, ConditionalDCGANDiscriminator, ConditionalDCGANGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator, base_size, dcgan_init_
 from .mlp import MLPDiscriminator, MLPGenerator
-from .sampling import Labelled, decode, latent_dim, n_classes, sample_noise
+from .sampling import Labelled, decode, device_of, latent_dim, n_classes, sample_noise
 
 __all__ = [
     "MLPGenerator",
@@ -32,6 +32,7 @@ __all__ = [
     "base_size",
     "latent_dim",
     "n_classes",
+    "device_of",
     "sample_noise",
     "decode",
 ]

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import torch
 
-__all__ = ["Labelled", "latent_dim", "n_classes", "sample_noise", "decode"]
+__all__ = ["Labelled", "latent_dim", "n_classes", "device_of", "sample_noise", "decode"]
 
 
 class Labelled(NamedTuple):
@@ -28,7 +28,7 @@ class Labelled(NamedTuple):
 
 def latent_dim(G):
     """The noise dimension of a generator (its ``z_dim`` attribute)."""
-    z = getattr(G, "z_dim", None)
+    z = getattr(getattr(G, "module", G), "z_dim", None)  # .module: G wrapped for several processes (DDP)
     if not isinstance(z, int):
         raise TypeError("G must be a generator with an int attribute z_dim (the noise dimension)")
     return z
@@ -36,7 +36,7 @@ def latent_dim(G):
 
 def n_classes(G):
     """The number of classes a conditional generator draws (its ``n_classes``), ``None`` for an unconditional one."""
-    k = getattr(G, "n_classes", None)
+    k = getattr(getattr(G, "module", G), "n_classes", None)
     return k if isinstance(k, int) else None
 
 
@@ -53,13 +53,23 @@ def _check_labels(labels, n, k):
     return y.long()
 
 
-def sample_noise(G, n, rng=None, device="cpu", labels=None):
+def device_of(module):
+    """The device a network's parameters are on (the CPU for one without parameters)."""
+    p = next(module.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def sample_noise(G, n, rng=None, device=None, labels=None):
     r"""Noise :math:`z \sim \mathcal{N}(0, I)` of shape (n, z_dim) for generator ``G``, drawn from ``rng``.
+
+    Drawn on the CPU (so a seed gives the same noise on every device), then moved to ``device``
+    (default: G's).
 
     For a conditional G (one with ``n_classes``) the pair :class:`Labelled` ``(z, y)``: the classes
     ``labels`` (one per sample, or one for all), or by default :math:`y \sim U\{0, \dots, K-1\}` drawn
     from ``rng`` after ``z``. ``labels`` for an unconditional G is an error: it cannot be asked for a class.
     """
+    device = device_of(G) if device is None else device
     z = torch.randn(n, latent_dim(G), generator=rng).to(device)
     k = n_classes(G)
     if k is None:
@@ -81,7 +91,7 @@ def decode(G, z):
     was_training = G.training
     G.eval()
     try:
-        x = G(z)
+        x = G(z.to(device_of(G)))  # codes drawn on the CPU, G perhaps on a GPU
         return (x.x if isinstance(x, Labelled) else x).float().cpu().numpy()
     finally:
         G.train(was_training)

@@ -18,7 +18,8 @@ from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..data import IMAGE_DATASETS, class_names
 from ..models import Labelled
 from ..recipes import DCGANConfig, ToyConfig, config_to_dict, steps_per_epoch, with_total
-from ..training import EMA, History, linear_decay, progress_bar, seed_everything, train
+from ..training import EMA, History, linear_decay, progress_bar, seed_everything, select_device, train
+from . import distributed
 from .build import build_dcgan, build_toy, first_line, recipe_of, training_images
 from .results import generate, summarise
 
@@ -41,6 +42,7 @@ class Run:
     images: torch.Tensor | None = None  #: DCGAN runs: the training images (N, C, H, W)
     labels: torch.Tensor | None = None  #: conditional runs: the class of each training image (N,)
     class_names: list | None = None  #: conditional runs: the name of each class
+    device: torch.device = torch.device("cpu")  #: where G and D train (training.select_device)
     seconds: float = 0.0  #: wall time of training (this session, resumed runs excluded)
 
     @property
@@ -121,22 +123,32 @@ def _class_names(data, labels):
     return [str(c) for c in range(max(int(labels.max()) + 1 if len(labels) else 0, 2))]
 
 
-def start_run(cfg, *, images=None, progress=False):
+def start_run(cfg, *, images=None, progress=False, device="cpu"):
     """A fresh run of recipe ``cfg`` at step 0: everything seeded from ``cfg.seed``, then built.
 
     ``images`` (DCGAN runs): training images (N, C, H, W) in [-1, 1], instead of loading ``cfg.data``; for a
     conditional recipe the pair ``(images, labels)`` (or ``(images, labels, class_names)``). ``progress``
-    shows a download's progress.
+    shows a download's progress. ``device``: where G and D train, ``"cpu"`` (default), ``"cuda"``, ``"mps"``
+    or ``"auto"`` (:func:`gan_lessons.training.select_device`); noise and batches are drawn on the CPU, so a
+    CPU run is the same as ever.
     """
     if not isinstance(cfg, (ToyConfig, DCGANConfig)):
         raise TypeError(f"cfg must be a ToyConfig or DCGANConfig, got {type(cfg).__name__}")
+    device = select_device(device) if isinstance(device, str) else torch.device(device)
+    rank, size = distributed.world()
+    if cfg.batch_size % size:
+        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the number of processes ({size})")
     rng = seed_everything(cfg.seed)
+    if size > 1:  # several processes (torchrun): each rank its own random stream, rank 0's the seed's
+        rng = distributed.rank_rng(cfg.seed, rank)
     target, (images, labels, names), G, D, opt_g, opt_d = _players(cfg, images, progress)
+    G.to(device)  # the optimisers hold the same parameters, now on the device
+    D.to(device)
     ema = EMA(G, cfg.ema) if cfg.ema else None
-    return Run(cfg, G, D, opt_g, opt_d, rng, History(), ema, target, images, labels, names)
+    return Run(cfg, G, D, opt_g, opt_d, rng, History(), ema, target, images, labels, names, device=device)
 
 
-def resume_run(path, *, total=None, kind=None, expect=None, images=None, progress=False):
+def resume_run(path, *, total=None, kind=None, expect=None, images=None, progress=False, device="cpu"):
     """The run saved in checkpoint ``path``, ready to train on up to ``total`` steps (toy) or epochs (DCGAN).
 
     Parameters
@@ -153,6 +165,8 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         since a resumed run keeps its recipe.
     images : Tensor, optional
         DCGAN runs: the training images, instead of loading the recipe's data (conditional: ``(images, labels)``).
+    device : str or torch.device
+        Where to train on (as :func:`start_run`); a checkpoint resumes on any device.
 
     Raises
     ------
@@ -163,13 +177,20 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
     """
     state = load_checkpoint(path, kind=kind)
     cfg = recipe_of(state, path)
+    saved, (rank, size) = state.get("world_size") or 1, distributed.world()
+    if saved != size:
+        raise ValueError(
+            f"the run in {path} trained on {saved} process{'es' if saved > 1 else ''}; resume it on as many "
+            f"({'torchrun --nproc_per_node ' + str(saved) if saved > 1 else 'without torchrun'}): "
+            "an exact resume needs every process's random state"
+        )
     for name, value in (expect or {}).items():
         if getattr(cfg, name) != value:
             raise ValueError(
                 f"{name} {value} differs from the checkpoint's {getattr(cfg, name)}; "
                 f"a resumed run keeps its recipe (leave --{name} out)"
             )
-    r = start_run(with_total(cfg, total), images=images, progress=progress)  # then the saved state goes in
+    r = start_run(with_total(cfg, total), images=images, progress=progress, device=device)  # then the saved state
     saved, now = state.get("data_fingerprint"), r.data_fingerprint
     if saved is not None and saved != now:
         raise ValueError(
@@ -183,7 +204,7 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         r.opt_d.load_state_dict(state["opt_d"])
         if r.ema is not None:
             r.ema.model.load_state_dict(state["ema"])
-        r.rng.set_state(state["rng"])
+        r.rng.set_state(state["rng"] if size == 1 else state["rng_ranks"][rank])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"checkpoint {path} does not fit its own recipe: {first_line(e)}") from None
     r.history = History.from_state_dict(state["history"])
@@ -217,8 +238,8 @@ def train_run(r, *, out=None, callbacks=(), progress=False, checkpoint_every=0):
         crashed or killed run loses little and resumes exactly.
     """
     check_int("checkpoint_every", checkpoint_every, minimum=0)
-    if out is None:
-        return _train_run(r, None, callbacks, progress, 0)
+    if out is None or not distributed.is_main():  # under torchrun, only rank 0 holds the folder
+        return _train_run(r, out, callbacks, progress and distributed.is_main(), checkpoint_every if out else 0)
     Path(out).mkdir(parents=True, exist_ok=True)
     with folder_lock(out, clean=("checkpoint.pt", "summary.json")):  # one run at a time in a folder
         return _train_run(r, out, callbacks, progress, checkpoint_every)
@@ -235,15 +256,16 @@ def _train_run(r, out, callbacks, progress, checkpoint_every):
 
         callbacks.append(save_now)
     bar = progress_bar(total=steps, initial=r.step) if progress else None
+    G, D = distributed.wrap(r.G, r.D)  # several processes: DDP averages the gradients; one: as they are
     t0 = time.perf_counter()
     train(
-        r.G,
-        r.D,
+        G,
+        D,
         r.opt_g,
         r.opt_d,
         r.sample_real,
         steps,
-        batch_size=cfg.batch_size,
+        batch_size=cfg.batch_size // distributed.world()[1],  # each rank its share of the global batch
         game=cfg.game(),
         lr_schedule=linear_decay if cfg.lr_decay else None,
         rng=r.rng,
@@ -251,6 +273,7 @@ def _train_run(r, out, callbacks, progress, checkpoint_every):
         callbacks=[*callbacks, *([bar] if bar else [])],
     )
     r.seconds = time.perf_counter() - t0
+    distributed.sync_buffers(r.G, r.D, *([r.ema.model] if r.ema is not None else []))
     if bar:
         bar.close()
     if out is not None:
@@ -258,7 +281,9 @@ def _train_run(r, out, callbacks, progress, checkpoint_every):
     return r
 
 
-def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images=None, checkpoint_every=0):
+def run(
+    cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images=None, checkpoint_every=0, device="cpu"
+):
     """Train a recipe from scratch, or resume a checkpoint up to ``cfg``'s total steps/epochs.
 
     ``run(cfg)`` is ``train_run(start_run(cfg))``; ``run(cfg, resume=path)`` is ``train_run(resume_run(path,
@@ -272,9 +297,10 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
     """
     if resume is not None:
         total = None if cfg is None else getattr(cfg, cfg.total_name)
-        r = resume_run(resume, total=total, kind=None if cfg is None else cfg.kind, images=images, progress=progress)
+        kind = None if cfg is None else cfg.kind
+        r = resume_run(resume, total=total, kind=kind, images=images, progress=progress, device=device)
     else:
-        r = start_run(ToyConfig() if cfg is None else cfg, images=images, progress=progress)
+        r = start_run(ToyConfig() if cfg is None else cfg, images=images, progress=progress, device=device)
     return train_run(r, out=out, callbacks=callbacks, progress=progress, checkpoint_every=checkpoint_every)
 
 
@@ -282,7 +308,14 @@ def run(cfg=None, *, resume=None, out=None, callbacks=(), progress=False, images
 
 
 def save_run(r, out, summary=True):
-    """Write ``out/checkpoint.pt`` (atomically) and, with ``summary``, ``out/summary.json``; return the checkpoint."""
+    """Write ``out/checkpoint.pt`` (atomically) and, with ``summary``, ``out/summary.json``; return the checkpoint.
+
+    Under torchrun every rank must call it (it gathers their random states); rank 0 alone writes, and the
+    other ranks return ``None``.
+    """
+    rngs = distributed.gather_rng_states(r.rng)
+    if not distributed.is_main():
+        return None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = save_checkpoint(
@@ -295,7 +328,9 @@ def save_run(r, out, summary=True):
         opt_g=r.opt_g.state_dict(),
         opt_d=r.opt_d.state_dict(),
         ema=r.ema.model.state_dict() if r.ema is not None else None,
-        rng=r.rng.get_state(),
+        rng=rngs[0],
+        rng_ranks=rngs if len(rngs) > 1 else None,  # torchrun: every rank's stream, for an exact resume
+        world_size=len(rngs),
         history=r.history.state_dict(),
         channels=int(r.images.shape[1]) if r.images is not None else None,
         steps_per_epoch=steps_per_epoch(len(r.images), r.config.batch_size) if r.images is not None else None,

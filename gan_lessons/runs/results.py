@@ -33,6 +33,7 @@ def summarise(r):
         "config": config_to_dict(r.config),
         "steps": r.step,
         "train_seconds_this_session": round(r.seconds, 2),
+        "device": str(r.device),
     }
     if len(h):
         tail = slice(max(0, len(h) - 100), len(h))  # mean over the last 100 steps: less noisy

@@ -1,0 +1,103 @@
+"""A class on a JupyterHub: nbgitpuller links to the lessons, and the memory and CPU each learner needs.
+
+``docs/classroom/`` holds the configurations (Zero to JupyterHub's ``config.yaml``, a Littlest JupyterHub
+recipe). This module computes what goes in them — a link to a lesson (:func:`nbgitpuller_link`,
+``python -m gan_lessons classroom-link``) and the per-learner sizing from a measured course run
+(:func:`sizing`, from ``benchmarks/run_course.py --json``) — so the tests can check the two agree.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote, urlsplit
+
+from ._validate import check_int
+
+__all__ = ["REPOSITORY", "FOLDER", "LESSONS", "SERVER_MB", "LEARNER_MINUTES", "HEADROOM", "nbgitpuller_link", "sizing"]
+
+#: The course's repository. A placeholder, as in the README's Binder badge: put your fork's address here.
+REPOSITORY = "https://github.com/gan-lessons/gan-lessons"
+#: The folder nbgitpuller clones the course into, in each learner's home.
+FOLDER = "gan-lessons"
+#: The lessons' notebooks, in order (``notebooks/<name>.ipynb``).
+LESSONS = (
+    "01_value_function",
+    "02_toy_gan",
+    "03_training_dynamics",
+    "04_dcgan",
+    "05_wasserstein",
+    "06_conditional",
+)
+#: Peak resident memory of a learner's Jupyter server with JupyterLab loaded (MB): JupyterLab 4.6 serving this
+#: course, measured by ``benchmarks/jupyter_server_memory.py`` (kernels are separate processes).
+SERVER_MB = 97.0
+#: The shortest learner time of each lesson (minutes), from the instructor guide's schedule table.
+LEARNER_MINUTES = (60, 60, 80, 75, 75, 75)
+#: Room above the measured sum for the memory limit: other platforms' builds, a larger plot, a second figure.
+HEADROOM = 1.25
+
+
+def _url(name, value):
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{name} must be an http(s) address such as https://hub.example.org, got {value!r}")
+    return value.rstrip("/")
+
+
+def nbgitpuller_link(hub, lesson=1, repo=REPOSITORY, branch="main"):
+    """The link that gives a learner their own copy of the course on ``hub`` and opens ``lesson`` in JupyterLab.
+
+    nbgitpuller (``/hub/user-redirect/git-pull``) clones ``repo`` at ``branch`` into ``~/gan-lessons`` on the
+    first click and merges your updates on later clicks without overwriting the learner's edits.
+    """
+    hub, repo = _url("hub", hub), _url("repo", repo)
+    n = check_int("lesson", lesson, minimum=1, maximum=len(LESSONS))
+    if not isinstance(branch, str) or not branch or any(c.isspace() for c in branch):
+        raise ValueError(f"branch must be a git branch name, got {branch!r}")
+    urlpath = f"lab/tree/{FOLDER}/notebooks/{LESSONS[n - 1]}.ipynb"
+    query = f"repo={quote(repo, safe='')}&branch={quote(branch, safe='')}&urlpath={quote(urlpath, safe='')}"
+    return f"{hub}/hub/user-redirect/git-pull?{query}"
+
+
+def _gib(mb, step=0.25):
+    """``mb`` megabytes rounded *up* to a multiple of ``step`` GiB."""
+    return math.ceil(mb / 1024 / step) * step
+
+
+def sizing(course_run, server_mb=None):
+    """Per-learner memory and CPU from a full course run (the JSON of ``benchmarks/run_course.py --json``).
+
+    * memory guarantee = largest lesson kernel + the Jupyter server, rounded up to 0.25 GiB: what a learner
+      running the heaviest lesson holds;
+    * memory limit = (largest lesson kernel + the server + one idle kernel, the imports-only baseline: a
+      lesson left open) x :data:`HEADROOM`, rounded up to 0.25 GiB;
+    * busy cores per learner = the largest over the lessons of (machine time on 2 cores x 2 cores) / the
+      lesson's shortest learner time (:data:`LEARNER_MINUTES`): the cores a learner keeps busy on average;
+      the CPU guarantee is that, rounded up to 0.25 of a core; learners per core = 1 / it, rounded down.
+
+    Returns a dict of those figures and the measured inputs they come from.
+    """
+    if not isinstance(course_run, dict) or course_run.get("mode") != "full settings":
+        raise ValueError("course_run must be a full-settings run of benchmarks/run_course.py (its --json output)")
+    rows = {r["notebook"]: r for r in course_run["rows"]}
+    server = SERVER_MB if server_mb is None else server_mb
+    lessons = [rows.get(f"{name}.ipynb") for name in LESSONS]
+    if any(r is None for r in lessons):
+        raise ValueError(f"course_run must time every lesson: {', '.join(LESSONS)}")
+    peak = max(lessons, key=lambda r: r["peak_mb"])
+    idle = rows["(baseline: imports only)"]["peak_mb"]
+    busy = max(2 * r["wall_s"] / (60 * m) for r, m in zip(lessons, LEARNER_MINUTES, strict=True))
+    guarantee = _gib(peak["peak_mb"] + server)
+    return {
+        "largest_kernel": peak["notebook"],
+        "largest_kernel_mb": peak["peak_mb"],
+        "idle_kernel_mb": idle,
+        "server_mb": server,
+        "memory_guarantee_gib": guarantee,
+        "memory_limit_gib": _gib((peak["peak_mb"] + server + idle) * HEADROOM),
+        "busy_cores_per_learner": round(busy, 3),
+        "cpu_guarantee": math.ceil(busy / 0.25) * 0.25,
+        "cpu_limit": 2,  # the lessons' machine times are measured on 2 cores
+        "learners_per_core": math.floor(1 / busy),
+        "learners_per_gib": 1 / guarantee,
+    }
