@@ -7,6 +7,7 @@ Every error is one readable line on stderr and a non-zero exit status, never a t
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tempfile
@@ -327,6 +328,8 @@ def main(argv=None):
         return 130
     except (CLIError, ValueError, TypeError, RuntimeError, OSError) as e:
         msg = " ".join(str(e).split()) or type(e).__name__
-        print(f"gan_lessons: error: {msg}", file=sys.stderr)
+        rank, size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+        where = f" (process {rank} of {size}; under torchrun, one failing process ends the job)" if size > 1 else ""
+        print(f"gan_lessons: error{where}: {msg}", file=sys.stderr)
         return 1
     return 0

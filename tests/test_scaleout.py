@@ -157,6 +157,31 @@ def test_an_interrupted_two_process_run_resumes_exactly_and_samples_in_one_proce
     np.testing.assert_array_equal(uninterrupted, np.load(tmp_path / "cut.npy"))
 
 
+def test_a_failing_process_ends_the_job_with_a_message_not_a_hang(tmp_path):
+    job = subprocess.Popen(_dcgan("--epochs", 20, "--checkpoint-every", 15, "--out", "run"), cwd=tmp_path, env=ENV,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)  # fmt: skip
+    deadline = time.time() + 180
+    while not (tmp_path / "run" / "checkpoint.pt").exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    rank1 = [int(d.name) for d in Path("/proc").glob("[0-9]*") if _environ(d).get("RANK") == "1"
+             and _environ(d).get("TORCHELASTIC_RUN_ID")]  # fmt: skip
+    assert len(rank1) == 1
+    os.kill(rank1[0], signal.SIGKILL)  # process 1 dies (out of memory, a bug, a lost node)
+    t0 = time.time()
+    _, err = job.communicate(timeout=120)
+    assert job.returncode != 0 and time.time() - t0 < 60
+    assert "gan_lessons: error (process 0 of 2; under torchrun, one failing process ends the job)" in err
+
+
+def _environ(proc):
+    try:
+        pairs = (proc / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return {}
+    return dict(p.decode(errors="replace").split("=", 1) for p in pairs if b"=" in p)
+
+
 def test_a_global_batch_that_does_not_split_is_refused(tmp_path):
     (tmp_path / "w.py").write_text(
         "import torch\nfrom gan_lessons import runs\nfrom gan_lessons.recipes import DCGANConfig\n"
