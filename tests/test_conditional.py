@@ -1,13 +1,11 @@
 """Lesson 6's package support: conditional players, labelled data, runs, sampling by class, the command line."""
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
+from test_cli import assert_one_line_error, cli  # the command line's test helpers
 
 from gan_lessons import runs
 from gan_lessons.data import class_names, load_digits, load_image_classes, load_labelled_images
@@ -302,20 +300,6 @@ def test_sample_per_class_needs_a_conditional_g():
 # ---------------------------------------------------------------------------------- the command line
 
 
-def cli(*args):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    p = subprocess.run(
-        [sys.executable, "-m", "gan_lessons", *map(str, args)], capture_output=True, text=True, env=env, timeout=300
-    )
-    return p.returncode, p.stdout, p.stderr
-
-
-def _one_line(rc, err, *words):
-    assert rc != 0 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for w in words:
-        assert w in err, err
-
-
 def test_cli_trains_a_conditional_folder_and_samples_a_class(tmp_path):
     root = _class_folder(tmp_path / "shapes", ["circle", "square"], per_class=4, size=10)
     rc, out, err = cli("train", "dcgan", "--conditional", "--data", root, "--epochs", 2, "--out", tmp_path / "run")
@@ -325,8 +309,10 @@ def test_cli_trains_a_conditional_folder_and_samples_a_class(tmp_path):
     assert rc == 0, err
     x = np.load(tmp_path / "x.npy")
     assert x.shape == (5, 1, 32, 32) and x.dtype == np.float32 and -1 <= x.min() and x.max() <= 1
-    _one_line(*cli("sample", ckpt, "--label", 2, "--out", tmp_path / "y.npy")[::2], "label must be a class 0..1")
-    _one_line(*cli("sample", ckpt, "--label", -1, "--out", tmp_path / "y.npy")[::2], "--label")
+    assert_one_line_error(
+        *cli("sample", ckpt, "--label", 2, "--out", tmp_path / "y.npy")[::2], "label must be a class 0..1"
+    )
+    assert_one_line_error(*cli("sample", ckpt, "--label", -1, "--out", tmp_path / "y.npy")[::2], "--label")
     rc, _, err = cli("train", "dcgan", "--epochs", 3, "--resume", ckpt, "--out", tmp_path / "run")
     assert rc == 0, err  # a resumed run keeps its recipe: no need to repeat --conditional
 
@@ -337,7 +323,7 @@ def test_cli_refuses_label_on_an_unconditional_checkpoint(tmp_path, capsys):
     runs.run(DCGANConfig(z_dim=8, g_width=8, d_width=8, epochs=1), images=_digits()[0], out=tmp_path)
     capsys.readouterr()
     rc = main(["sample", str(tmp_path / "checkpoint.pt"), "--label", "3", "--out", str(tmp_path / "x.npy")])
-    _one_line(rc, capsys.readouterr().err, "label 3", "unconditional")
+    assert_one_line_error(rc, capsys.readouterr().err, "label 3", "unconditional")
     assert not (tmp_path / "x.npy").exists()
 
 
@@ -346,8 +332,8 @@ def test_cli_refuses_label_on_an_unconditional_checkpoint(tmp_path, capsys):
     (["train", "dcgan", "--conditional", "--conditioning", "sum", "--out", "{tmp}"], ["--conditioning", "sum"]),
     (["sample", "{tmp}/c.pt", "--label", "two", "--out", "{tmp}/x.npy"], ["--label", "'two'"]),
 ])  # fmt: skip
-def test_cli_bad_conditional_input_is_one_line(tmp_path, capsys, args, words):
+def test_cli_bad_conditional_input_isassert_one_line_error(tmp_path, capsys, args, words):
     from gan_lessons.cli import main
 
     rc = main([a.replace("{tmp}", str(tmp_path)) for a in args])
-    _one_line(rc, capsys.readouterr().err, *words)
+    assert_one_line_error(rc, capsys.readouterr().err, *words)

@@ -21,6 +21,7 @@ from .._validate import check_int
 from ..data import load_digits
 from ..models import decode, n_classes, sample_noise
 from .digits import (
+    _gaussian_fit,
     as_digit_pixels,
     classify_digits,
     digit_features,
@@ -93,15 +94,11 @@ def per_class_fid(samples, labels, baseline=True):
         if (y == c).sum() < 2:
             continue
         ref = _class_features("test", c)
-        fid[c] = frechet_distance(*_fit(f[y == c]), *_fit(ref))
+        fid[c] = frechet_distance(*_gaussian_fit(f[y == c]), *_gaussian_fit(ref))
         if baseline:
             train = _class_features("train", c)[: (y == c).sum()]
-            base[c] = frechet_distance(*_fit(train), *_fit(ref))
+            base[c] = frechet_distance(*_gaussian_fit(train), *_gaussian_fit(ref))
     return (fid, base) if baseline else fid
-
-
-def _fit(features):
-    return features.mean(0), np.cov(features, rowvar=False)
 
 
 def within_class_diversity(samples, labels, per_class=None):

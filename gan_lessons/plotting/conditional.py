@@ -8,16 +8,13 @@ embedding :math:`(1 - t)\, e_a + t\, e_b` (:class:`gan_lessons.models.Conditiona
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from .._atomic import atomic_write
 from .._validate import check_int
 from ..models import Labelled, decode, latent_dim, n_classes
 from ._common import _new_ax
-from .dcgan import _check_folder, _to_pil, plot_image_grid
+from .dcgan import _gif_path, _write_gif, plot_image_grid
 
 __all__ = [
     "class_noise",
@@ -145,13 +142,7 @@ def save_class_morph_gif(G, z, classes, path, frames_per_leg=10, scale=8, durati
     if len(classes) < 2:
         raise ValueError(f"classes must name at least two classes, got {classes!r}")
     check_int("frames_per_leg", frames_per_leg, minimum=2)
-    path = Path(path)
-    if path.suffix.lower() != ".gif":
-        raise ValueError(f"path must end in .gif, got {path}")
+    path = _gif_path(path)
     t = np.arange(frames_per_leg) / frames_per_leg
     legs = [blend_images(G, z, a, b, t) for a, b in zip(classes, classes[1:] + classes[:1], strict=True)]
-    frames = [_to_pil(img[None], scale=scale) for img in np.concatenate(legs)]
-    _check_folder(path)
-    with atomic_write(path) as f:
-        frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
-    return path
+    return _write_gif(np.concatenate(legs), path, scale, duration_ms)

@@ -280,11 +280,21 @@ def save_morph_gif(G, codes, path, frames_per_leg=12, scale=8, duration_ms=70):
     if codes.dim() != 2 or len(codes) < 2:
         raise ValueError(f"codes must have shape (k, z_dim) with k >= 2, got {tuple(codes.shape)}")
     check_int("frames_per_leg", frames_per_leg, minimum=2)
+    path = _gif_path(path)
+    legs = [latent_path(codes[i], codes[(i + 1) % len(codes)], frames_per_leg + 1)[:-1] for i in range(len(codes))]
+    return _write_gif(decode_latents(G, torch.cat(legs)), path, scale, duration_ms)  # (k * frames_per_leg, C, H, W)
+
+
+def _gif_path(path):
+    """``path`` as a Path, or a ValueError unless it ends in .gif (checked before any frame is drawn)."""
     path = Path(path)
     if path.suffix.lower() != ".gif":
         raise ValueError(f"path must end in .gif, got {path}")
-    legs = [latent_path(codes[i], codes[(i + 1) % len(codes)], frames_per_leg + 1)[:-1] for i in range(len(codes))]
-    images = decode_latents(G, torch.cat(legs))  # (k * frames_per_leg, C, H, W)
+    return path
+
+
+def _write_gif(images, path, scale, duration_ms):
+    """Write ``images`` (N, C, H, W) in [-1, 1] as a looping GIF, one frame each, atomically; returns the path."""
     frames = [_to_pil(img[None], scale=scale) for img in images]
     _check_folder(path)
     with atomic_write(path) as f:
