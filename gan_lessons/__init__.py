@@ -18,11 +18,25 @@ Importing the package is cheap and has no side effects (nothing is seeded, nothi
 """
 
 import os
+from pathlib import Path
 
 __version__ = "0.1.0"
-__all__ = ["fast_mode", "__version__"]
+__all__ = ["fast_mode", "course_path", "__version__"]
 
 
 def fast_mode():
     """True when ``GAN_LESSONS_FAST=1``: notebooks shrink their runs to seconds (the tests set it)."""
     return os.environ.get("GAN_LESSONS_FAST", "") not in ("", "0")
+
+
+def course_path(*parts):
+    """A path in the course's folder (the one that holds ``notebooks/``), from wherever a notebook runs.
+
+    ``course_path("runs", "lesson4")`` is the same folder from ``notebooks/``, ``solutions/`` and the
+    Chinese edition's ``notebooks/zh-CN/``. Outside the course's folder: relative to the current one's parent.
+    """
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir():
+            return folder.joinpath(*parts)
+    return here.parent.joinpath(*parts)

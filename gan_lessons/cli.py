@@ -1,4 +1,4 @@
-"""The course's command line: ``python -m gan_lessons {train,sample,doctor,classroom-link,notebooks} ...``.
+"""The course's command line: ``python -m gan_lessons {train,sample,doctor,classroom-link,notebooks,translations} ...``.
 
 Train the lessons' default recipes, sample from a checkpoint, check a machine before a workshop.
 Every error is one readable line on stderr and a non-zero exit status, never a traceback.
@@ -11,10 +11,13 @@ import os
 import signal
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+from . import i18n
 from ._atomic import atomic_write
 from ._validate import check_int, check_number, check_seed
+from .i18n import N_, _
 
 __all__ = ["main", "build_parser"]
 
@@ -25,7 +28,36 @@ class CLIError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + message
-        raise CLIError(f"{message} (see '{self.prog} --help')")
+        raise CLIError(_("{message} (see '{prog} --help')").format(message=message, prog=self.prog))
+
+
+# argparse's own words ("usage:", "options", its error messages) come from gettext too: listed here so that
+# Babel extracts them into the course's catalogue, and looked up there while main() runs (_argparse_speaks).
+_ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+@contextmanager
+def _argparse_speaks():
+    """While the command line runs, argparse's gettext lookups use the course's catalogue and language."""
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = i18n.gettext, i18n.ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
 
 
 def _flag(name, convert, check, wording):
@@ -35,20 +67,22 @@ def _flag(name, convert, check, wording):
         try:
             return check(name, convert(text))
         except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"{name} must be {wording}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                _("{name} must be {wording}, got {text!r}").format(name=name, wording=_(wording), text=text)
+            ) from None
 
     return parse
 
 
 def _count(name):
-    return _flag(name, int, check_int, "a positive whole number")
+    return _flag(name, int, check_int, N_("a positive whole number"))
 
 
 # recipes.MEAN_RANGE and STD_RANGE, written out so that --help needs no torch (tests/test_cli.py checks they agree)
 MEAN_RANGE, STD_RANGE = (-1e4, 1e4), (1e-3, 1e4)
-_seed = _flag("--seed", int, check_seed, "a whole number in [0, 2**63)")
-_mean = _flag("--mean", float, lambda n, v: check_number(n, v, *MEAN_RANGE), "a number in [-10000, 10000]")
-_std = _flag("--std", float, lambda n, v: check_number(n, v, *STD_RANGE), "a number in [0.001, 10000]")
+_seed = _flag("--seed", int, check_seed, N_("a whole number in [0, 2**63)"))
+_mean = _flag("--mean", float, lambda n, v: check_number(n, v, *MEAN_RANGE), N_("a number in [-10000, 10000]"))
+_std = _flag("--std", float, lambda n, v: check_number(n, v, *STD_RANGE), N_("a number in [0.001, 10000]"))
 #: A run of more generator steps than this is refused unless --max-steps says otherwise: a typo such as
 #: --steps 30000000 would otherwise run for days (the toy GAN takes 2-3 ms a step on a laptop, the DCGAN 20-100).
 MAX_STEPS = 1_000_000
@@ -56,136 +90,174 @@ MAX_STEPS = 1_000_000
 
 def _add_run_options(parser, device="auto"):
     """The options every ``train`` recipe shares: seed, resume, output folder, device, periodic checkpoints."""
-    parser.add_argument("--seed", type=_seed, default=None, help="random seed (default 0)")
-    parser.add_argument("--resume", metavar="CKPT", default=None, help="continue the run saved in this checkpoint")
-    parser.add_argument("--out", metavar="DIR", required=True, help="folder for checkpoint.pt and summary.json")
+    parser.add_argument("--seed", type=_seed, default=None, help=_("random seed (default 0)"))
+    parser.add_argument("--resume", metavar="CKPT", default=None, help=_("continue the run saved in this checkpoint"))
+    parser.add_argument("--out", metavar="DIR", required=True, help=_("folder for checkpoint.pt and summary.json"))
     parser.add_argument(
         "--device",
         choices=["auto", "cpu", "cuda", "mps"],
         default=device,
-        help=f"where to train (default {device}); auto takes a CUDA GPU, then Apple's MPS, else the CPU",
+        help=_("where to train (default {device}); auto takes a CUDA GPU, then Apple's MPS, else the CPU").format(
+            device=device
+        ),
     )
     parser.add_argument(
         "--checkpoint-every",
         type=_count("--checkpoint-every"),
         default=500,
         metavar="N",
-        help="also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step",
+        help=_("also save the checkpoint every N steps (default 500); Ctrl-C saves and stops after the current step"),
     )
     parser.add_argument(
         "--max-steps",
         type=_count("--max-steps"),
         default=MAX_STEPS,
         metavar="N",
-        help=f"refuse a run of more than N generator steps (default {MAX_STEPS:,}; raise it for a longer run)",
+        help=_("refuse a run of more than N generator steps (default {max_steps:,}; raise it for a longer run)").format(
+            max_steps=MAX_STEPS
+        ),
     )
 
 
 def _add_dcgan(tsub):
     """``train dcgan``: lesson 4's image DCGAN, and lesson 6's conditional one."""
-    dc = tsub.add_parser("dcgan", help="the image DCGAN of lesson 4")
+    dc = tsub.add_parser("dcgan", help=_("the image DCGAN of lesson 4"))
     dc.add_argument(
         "--data",
         default=None,
         metavar="digits|mnist|fashion-mnist|PATH",
-        help="digits (embedded, default), mnist or fashion-mnist (downloaded once, verified), "
-        "or a folder of PNG/JPEG images",
+        help=_(
+            "digits (embedded, default), mnist or fashion-mnist (downloaded once, verified), "
+            "or a folder of PNG/JPEG images"
+        ),
     )
     dc.add_argument(
         "--epochs",
         type=_count("--epochs"),
         default=None,
-        help="total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70",
+        help=_("total epochs of the run (a resumed run continues up to it); default: (fashion-)mnist 5, digits 70"),
     )
     dc.add_argument(
         "--conditional",
         action="store_true",
         default=None,
-        help="lesson 6's conditional GAN: G(z, y) draws the class y it is asked for (the data's labels, or a "
-        "folder with one subfolder of images per class)",
+        help=_(
+            "lesson 6's conditional GAN: G(z, y) draws the class y it is asked for (the data's labels, or a "
+            "folder with one subfolder of images per class)"
+        ),
     )
     dc.add_argument(
         "--conditioning",
         choices=["projection", "concat"],
         default=None,
-        help="with --conditional: how D is given the label (default projection, Miyato & Koyama 2018)",
+        help=_("with --conditional: how D is given the label (default projection, Miyato & Koyama 2018)"),
     )
     _add_run_options(dc)
 
 
 def build_parser():
-    p = _Parser(prog="python -m gan_lessons", description=__doc__.splitlines()[0])
+    p = _Parser(
+        prog="python -m gan_lessons",
+        description=_("The course's command line: train, sample, check a machine, hand out lessons."),
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train one of the course's recipes and write a checkpoint")
+    t = sub.add_parser("train", help=_("train one of the course's recipes and write a checkpoint"))
     tsub = t.add_subparsers(dest="recipe", required=True, parser_class=_Parser)
 
-    toy = tsub.add_parser("toy", help="the toy GAN of lessons 2-3 (MLPs on a 1-D or 2-D target)")
+    toy = tsub.add_parser("toy", help=_("the toy GAN of lessons 2-3 (MLPs on a 1-D or 2-D target)"))
     toy.add_argument(
         "--data",
         choices=["gaussian", "mixture", "ring8", "grid25"],
         default=None,
-        help="target distribution (default: gaussian, N(4, 1.25))",
+        help=_("target distribution (default: gaussian, N(4, 1.25))"),
     )
-    toy.add_argument("--mean", type=_mean, default=None, help="mean of the gaussian target (default 4)")
+    toy.add_argument("--mean", type=_mean, default=None, help=_("mean of the gaussian target (default 4)"))
     toy.add_argument(
         "--std",
         type=_std,
         default=None,
-        help="standard deviation of the gaussian target, > 0 (default 1.25)",
+        help=_("standard deviation of the gaussian target, > 0 (default 1.25)"),
     )
     toy.add_argument(
         "--loss",
         choices=["nonsaturating", "saturating", "wgan-gp", "hinge", "least-squares"],
         default=None,
-        help="what the players optimise: the GAN with G's nonsaturating (default) or saturating loss, or "
-        "lesson 5's wgan-gp (with its tuned settings), hinge or least-squares",
+        help=_(
+            "what the players optimise: the GAN with G's nonsaturating (default) or saturating loss, or "
+            "lesson 5's wgan-gp (with its tuned settings), hinge or least-squares"
+        ),
     )
     toy.add_argument(
         "--steps",
         type=_count("--steps"),
         default=None,
-        help="total generator steps of the run (a resumed run continues up to it)",
+        help=_("total generator steps of the run (a resumed run continues up to it)"),
     )
     _add_run_options(toy, device="cpu")  # tiny MLPs: a CPU is faster than a GPU's kernel launches
 
     _add_dcgan(tsub)
 
-    s = sub.add_parser("sample", help="draw samples from a checkpoint into a .npy file")
-    s.add_argument("checkpoint", metavar="CKPT", help="a checkpoint.pt written by 'train'")
-    s.add_argument("--n", type=_count("--n"), default=1000, help="number of samples (default 1000)")
-    s.add_argument("--seed", type=_seed, default=0, help="noise seed (default 0)")
+    s = sub.add_parser("sample", help=_("draw samples from a checkpoint into a .npy file"))
+    s.add_argument("checkpoint", metavar="CKPT", help=_("a checkpoint.pt written by 'train'"))
+    s.add_argument("--n", type=_count("--n"), default=1000, help=_("number of samples (default 1000)"))
+    s.add_argument("--seed", type=_seed, default=0, help=_("noise seed (default 0)"))
     s.add_argument(
         "--label",
-        type=_flag("--label", int, lambda n, v: check_int(n, v, minimum=0), "a class number 0, 1, 2, ..."),
+        type=_flag("--label", int, lambda n, v: check_int(n, v, minimum=0), N_("a class number 0, 1, 2, ...")),
         default=None,
-        help="conditional checkpoints: draw this class for every sample (default: sample i has class i mod K)",
+        help=_("conditional checkpoints: draw this class for every sample (default: sample i has class i mod K)"),
     )
     s.add_argument(
-        "--out", metavar="FILE.npy", required=True, help="output: float32, toy (N, dim), dcgan (N, C, H, W) in [-1, 1]"
+        "--out",
+        metavar="FILE.npy",
+        required=True,
+        help=_("output: float32, toy (N, dim), dcgan (N, C, H, W) in [-1, 1]"),
     )
 
-    sub.add_parser("doctor", help="check this machine for the course: versions, threads, memory, widgets")
-    link = sub.add_parser("classroom-link", help="print the nbgitpuller link that opens a lesson on a JupyterHub")
-    link.add_argument("--hub", required=True, metavar="URL", help="the hub's address, e.g. https://hub.example.org")
-    link.add_argument("--lesson", type=_count("--lesson"), default=1, help="the lesson to open, 1-6 (default 1)")
-    link.add_argument("--repo", metavar="URL", default=None, help="the course's git repository (default: the course's)")
-    link.add_argument("--branch", default="main", help="the branch learners get (default main)")
-    nb = sub.add_parser("notebooks", help="(course authors) make the learner notebooks from the solutions")
-    nb.add_argument("--check", action="store_true", help="only check that notebooks/ matches solutions/")
+    sub.add_parser("doctor", help=_("check this machine for the course: versions, threads, memory, widgets, fonts"))
+    link = sub.add_parser("classroom-link", help=_("print the nbgitpuller link that opens a lesson on a JupyterHub"))
+    link.add_argument("--hub", required=True, metavar="URL", help=_("the hub's address, e.g. https://hub.example.org"))
+    link.add_argument("--lesson", type=_count("--lesson"), default=1, help=_("the lesson to open, 1-6 (default 1)"))
+    link.add_argument("--repo", metavar="URL", default=None, help=_("the course's git repository (default: the course's)"))
+    link.add_argument("--branch", default="main", help=_("the branch learners get (default main)"))
+    nb = sub.add_parser(
+        "notebooks",
+        help=_("(course authors) make the learner notebooks and the Chinese edition from the solutions"),
+    )
+    nb.add_argument(
+        "--check", action="store_true", help=_("only check that notebooks/ and the editions match solutions/")
+    )
+    tr = sub.add_parser(
+        "translations",
+        help=_("(course authors) extract the messages, update the .po catalogues, compile them; check the editions"),
+    )
+    tr.add_argument("--check", action="store_true", help=_("write nothing: report every missing or stale translation"))
+    tr.add_argument(
+        "--import-json",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help=_("fill untranslated messages from a JSON file {msgid: translation}"),
+    )
+    tr.add_argument(
+        "--update-catalogues",
+        action="store_true",
+        help=_("add an entry (in English, to translate) for every new markdown cell to translations/<lang>/"),
+    )
     return p
 
 
 def _writable_dir(out):
     if not out.strip():
-        raise CLIError("--out must name a folder, got an empty string")
+        raise CLIError(_("--out must name a folder, got an empty string"))
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as e:
-        raise CLIError(f"cannot write to --out {out}: {e.strerror or e}") from None
+        raise CLIError(_("cannot write to --out {out}: {error}").format(out=out, error=e.strerror or e)) from None
     return out
 
 
@@ -219,14 +291,18 @@ def _train(args):
     named = ("data", "mean", "std", "seed", "loss", "conditional", "conditioning")
     given = {k: v for k, v in vars(args).items() if k in named and v is not None}
     if "conditioning" in given and not given.get("conditional"):
-        raise CLIError("--conditioning says how a conditional D gets the label: add --conditional")
+        raise CLIError(_("--conditioning says how a conditional D gets the label: add --conditional"))
     if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
-        raise CLIError("--mean and --std shape the gaussian target only; leave them out with --data " + given["data"])
+        raise CLIError(
+            _("--mean and --std shape the gaussian target only; leave them out with --data {data}").format(data=given["data"])
+        )
     r = _start(args, given)
     if r.total_steps > args.max_steps:
         raise CLIError(
-            f"this run would take {r.total_steps:,} generator steps, more than --max-steps {args.max_steps:,}: "
-            f"ask for fewer {'--steps' if args.recipe == 'toy' else '--epochs'}, or raise --max-steps"
+            _(
+                "this run would take {steps:,} generator steps, more than --max-steps {max_steps:,}: "
+                "ask for fewer {flag}, or raise --max-steps"
+            ).format(steps=r.total_steps, max_steps=args.max_steps, flag="--steps" if args.recipe == "toy" else "--epochs")
         )
     interrupted = []
 
@@ -252,9 +328,9 @@ def _train(args):
     except KeyboardInterrupt:  # the second Ctrl-C: say what the periodic checkpoints kept
         saved = ckpt.exists() and ckpt.stat().st_mtime_ns != before
         raise _Interrupted(
-            f"interrupted; the last periodic checkpoint is {ckpt}: continue with --resume {ckpt}"
+            _("interrupted; the last periodic checkpoint is {ckpt}: continue with --resume {ckpt}").format(ckpt=ckpt)
             if saved
-            else "interrupted before the first checkpoint; nothing was written"
+            else _("interrupted before the first checkpoint; nothing was written")
         ) from None
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -263,12 +339,18 @@ def _train(args):
         return 0
     if r.step < r.total_steps:  # stopped by Ctrl-C (here or, under torchrun, on another rank)
         print(
-            f"gan_lessons: interrupted at step {r.step}; saved {ckpt}; continue with --resume {ckpt}",
+            _("gan_lessons: interrupted at step {step}; saved {ckpt}; continue with --resume {ckpt}").format(
+                step=r.step, ckpt=ckpt
+            ),
             file=sys.stderr,
         )
         return 130
     figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
-    print(f"trained {r.kind} to step {r.step} on {r.device} in {r.seconds:.1f} s; wrote {ckpt}")
+    print(
+        _("trained {kind} to step {step} on {device} in {seconds:.1f} s; wrote {ckpt}").format(
+            kind=r.kind, step=r.step, device=r.device, seconds=r.seconds, ckpt=ckpt
+        )
+    )
     for k, v in figures.items():
         for name, value in v.items() if isinstance(v, dict) else [(None, v)]:  # a nested dict: one line per figure
             print(f"  {k}{'.' + name if name else ''}: {value}")
@@ -286,20 +368,50 @@ def _sample(args):
 
     out = Path(args.out)
     if out.suffix != ".npy":
-        raise CLIError(f"--out must be a .npy file, got {out}")
+        raise CLIError(_("--out must be a .npy file, got {out}").format(out=out))
     x = generate(args.checkpoint, args.n, seed=args.seed, label=args.label)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(out) as f:
             np.save(f, x.astype(np.float32))
     except OSError as e:
-        raise CLIError(f"cannot write --out {out}: {e.strerror or e}") from None
-    print(f"wrote {len(x)} samples of shape {tuple(x.shape[1:])} to {out}")
+        raise CLIError(_("cannot write --out {out}: {error}").format(out=out, error=e.strerror or e)) from None
+    print(_("wrote {n} samples of shape {shape} to {out}").format(n=len(x), shape=tuple(x.shape[1:]), out=out))
     return 0
 
 
+def _translations(args):
+    """``translations``: the message catalogues (Babel) and the notebook editions' catalogues, made or checked."""
+    from .authoring import EDITIONS, check_edition, update_catalogues, update_messages
+
+    problems = []
+    for lang in EDITIONS:
+        if args.update_catalogues and not args.check:
+            print(_("{lang}: {n} new markdown cells to translate").format(lang=lang, n=update_catalogues(lang=lang)))
+        problems += update_messages(lang=lang, check=args.check, import_json=args.import_json)
+        for path, found in check_edition(lang=lang).items():
+            problems += [f"{path}: {p}" for p in found]
+    for p in problems:
+        print(p)
+    print(_("{n} problems").format(n=len(problems)) if problems else _("all translations are complete and current"))
+    return 1 if problems else 0
+
+
 def main(argv=None):
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status.
+
+    Speaks the language ``GAN_LESSONS_LANG`` asks for, else the locale's (:func:`gan_lessons.i18n.language_from_environment`).
+    """
+    try:
+        lang = i18n.language_from_environment()
+    except ValueError as e:
+        print(f"gan_lessons: error: {e}", file=sys.stderr)
+        return 1
+    with i18n.language(lang), _argparse_speaks():
+        return _main(argv)
+
+
+def _main(argv):
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -320,16 +432,22 @@ def main(argv=None):
             from .authoring import build_notebooks
 
             return build_notebooks(check=args.check)
+        if args.command == "translations":
+            return _translations(args)
     except _Interrupted as e:
         print(f"gan_lessons: {e}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("gan_lessons: interrupted; nothing was written", file=sys.stderr)
+        print(_("gan_lessons: interrupted; nothing was written"), file=sys.stderr)
         return 130
     except (CLIError, ValueError, TypeError, RuntimeError, OSError) as e:
         msg = " ".join(str(e).split()) or type(e).__name__
         rank, size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-        where = f" (process {rank} of {size}; under torchrun, one failing process ends the job)" if size > 1 else ""
-        print(f"gan_lessons: error{where}: {msg}", file=sys.stderr)
+        where = (
+            _(" (process {rank} of {size}; under torchrun, one failing process ends the job)").format(rank=rank, size=size)
+            if size > 1
+            else ""
+        )
+        print(_("gan_lessons: error{where}: {message}").format(where=where, message=msg), file=sys.stderr)
         return 1
     return 0

@@ -12,7 +12,10 @@ import os
 import platform
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
+
+from .i18n import _, get_language
 
 __all__ = ["doctor", "checks"]
 
@@ -31,7 +34,7 @@ PACKAGES = [
     ("pytest", "pytest", False),
     ("nbval", "nbval", False),
 ]
-FIX = "pip install -r requirements.txt -e .   (from the course's folder)"
+FIX = "pip install -r requirements.txt -e .   ({where})"
 
 
 def _version(dist):
@@ -61,23 +64,26 @@ def checks():
     """Run every check; return a list of ``(ok, required, label, detail, fix)`` tuples."""
     out = []
     py_ok = sys.version_info >= (3, 11)
-    out.append((py_ok, True, "Python", platform.python_version(), "install Python 3.11 or newer"))
-    for dist, _, required in PACKAGES:
+    out.append((py_ok, True, "Python", platform.python_version(), _("install Python 3.11 or newer")))
+    fix = FIX.format(where=_("from the course's folder"))
+    for dist, _import, required in PACKAGES:
         v = _version(dist)
-        out.append((v is not None, required, dist, v or "missing", FIX))
+        out.append((v is not None, required, dist, v or _("missing"), fix))
     try:
         import torch
 
         threads = torch.get_num_threads()
-        cuda = "CUDA available" if torch.cuda.is_available() else "CPU only (that is all the course needs)"
-        out.append((True, True, "torch threads", f"{threads} of {os.cpu_count()} CPUs; {cuda}", ""))
+        cuda = _("CUDA available") if torch.cuda.is_available() else _("CPU only (that is all the course needs)")
+        detail = _("{threads} of {cpus} CPUs; {cuda}").format(threads=threads, cpus=os.cpu_count(), cuda=cuda)
+        out.append((True, True, _("torch threads"), detail, ""))
     except Exception as e:  # noqa: BLE001 - a broken torch install is exactly what doctor must report
-        out.append((False, True, "torch import", f"failed: {type(e).__name__}: {e}", "pip install torch==2.13.0"))
+        detail = _("failed: {error}").format(error=f"{type(e).__name__}: {e}")
+        out.append((False, True, _("torch import"), detail, "pip install torch==2.13.0"))
     mem = _memory_gb()
     if mem is not None:
-        out.append((mem >= 2, False, "memory", f"{mem:.1f} GB", "the course wants about 2 GB free"))
+        out.append((mem >= 2, False, _("memory"), f"{mem:.1f} GB", _("the course wants about 2 GB free")))
     free = shutil.disk_usage(Path.cwd()).free / 2**30
-    out.append((free >= 1, False, "free disk", f"{free:.1f} GB", "free at least 1 GB"))
+    out.append((free >= 1, False, _("free disk"), f"{free:.1f} GB", _("free at least 1 GB")))
     ipyw, jlw = _version("ipywidgets"), _version("jupyterlab_widgets")
     ext = _widget_extension()
     widgets_ok = bool(ipyw and jlw and ext and ipyw.split(".")[0] == "8" and jlw.split(".")[0] == "3")
@@ -85,9 +91,11 @@ def checks():
         (
             widgets_ok,
             False,
-            "widgets render in JupyterLab",
-            f"ipywidgets {ipyw}, jupyterlab_widgets {jlw}, extension {'found' if ext else 'not found'}",
-            "pip install ipywidgets==8.1.9 jupyterlab_widgets==3.0.17, then restart JupyterLab and reload the page",
+            _("widgets render in JupyterLab"),
+            _("ipywidgets {ipywidgets}, jupyterlab_widgets {jupyterlab_widgets}, extension {found}").format(
+                ipywidgets=ipyw, jupyterlab_widgets=jlw, found=_("found") if ext else _("not found")
+            ),
+            _("pip install ipywidgets==8.1.9 jupyterlab_widgets==3.0.17, then restart JupyterLab and reload the page"),
         )
     )
     from .data import default_cache_dir
@@ -103,32 +111,61 @@ def checks():
         (
             writable,
             False,
-            "data cache",
-            f"{cache} ({', '.join(have) or 'empty'})",
-            "set GAN_LESSONS_CACHE to a writable folder",
+            _("data cache"),
+            f"{cache} ({', '.join(have) or _('empty')})",
+            _("set GAN_LESSONS_CACHE to a writable folder"),
         )
     )
+    out.append(_font_check())
     return out
+
+
+def _font_check():
+    """Can figures draw Chinese? Only the Chinese edition needs it: a warning there, information elsewhere."""
+    from .fonts import find_cjk_font, install_hint
+
+    try:
+        family = find_cjk_font()
+    except ValueError as e:  # GAN_LESSONS_CJK_FONT names no font file
+        return (False, False, _("Chinese font for figures"), str(e), install_hint())
+    if family:
+        return (True, False, _("Chinese font for figures"), family, "")
+    needed = get_language() != "en"
+    detail = (
+        _("none: figures keep their English labels")
+        if needed
+        else _("none (only the Chinese edition needs one; its figures then stay English)")
+    )
+    return (not needed, False, _("Chinese font for figures"), detail, install_hint())
+
+
+def _width(text):
+    """Columns ``text`` takes in a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def doctor(file=None):
     """Print the checks; return 0 if everything required is there, else 1."""
     file = file or sys.stdout
     rows = checks()
-    width = max(len(r[2]) for r in rows)
-    print("gan-lessons doctor: is this machine ready for the course?\n", file=file)
-    for ok, required, label, detail, _ in rows:
+    width = max(_width(r[2]) for r in rows)
+    print(_("gan-lessons doctor: is this machine ready for the course?") + "\n", file=file)
+    for ok, required, label, detail, _fix in rows:
         mark = "ok  " if ok else ("FAIL" if required else "warn")
-        print(f"  [{mark}] {label:<{width}}  {detail}", file=file)
+        print(f"  [{mark}] {label}{' ' * (width - _width(label))}  {detail}", file=file)
     problems = [r for r in rows if not r[0]]
     if problems:
-        print("\nTo fix:", file=file)
-        for _, _, label, _, fix in problems:
+        print("\n" + _("To fix:"), file=file)
+        for _ok, _required, label, _detail, fix in problems:
             print(f"  - {label}: {fix}", file=file)
     failed = any(required for ok, required, *_ in rows if not ok)
     print(
         "\n"
-        + ("Some required pieces are missing (see above)." if failed else "Ready: open notebooks/01 in JupyterLab."),
+        + (
+            _("Some required pieces are missing (see above).")
+            if failed
+            else _("Ready: open notebooks/01 in JupyterLab.")
+        ),
         file=file,
     )
     return 1 if failed else 0

@@ -34,7 +34,10 @@ BROWSER_DIR = ROOT / "tests" / "browser"
 DRIVER = BROWSER_DIR / "run_lessons.mjs"
 CANARY = "tests/browser/canary.ipynb"
 SCREENSHOTS = ROOT / "screenshots"
-LESSONS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+# the English lessons, then the Chinese edition's (notebooks/zh-CN/)
+LESSONS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")) + sorted(
+    p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*/[0-9]*.ipynb")
+)
 PER_NOTEBOOK_S = 300  # fast mode takes seconds to a minute; this only catches a hung run
 # Settings every test server gets on top of binder/overrides.json: never save (the notebooks' outputs must
 # not reach the repository), no network calls for news or updates.
@@ -187,7 +190,7 @@ def _summary(r):
 
 
 def test_browser_harness_sees_what_it_must_catch(browser_results):
-    """The canary: a slider, two figures, a widget with no front end, a view of a widget that does not exist,
+    """The canary: a slider, two figures (one with Chinese its font lacks), a widget with no front end, a view of a widget that does not exist,
     a cell that raises, a cell left unrun."""
     r = browser_results[CANARY]
     info = _summary(r)
@@ -201,6 +204,7 @@ def test_browser_harness_sees_what_it_must_catch(browser_results):
     assert problems[1] == "Error displaying widget: model not found", info
     assert r["error_displaying_widget"] == 1, info
     assert r["figure_outputs"] == 1 and r["images"] == 2 and r["broken_images"] == 0, info  # one plain, one in a widget
+    assert len(r["glyph_warnings"]) == 1 and "missing from font" in r["glyph_warnings"][0]["text"], info
     assert Path(r["screenshot"]).stat().st_size > 10_000, info
     overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
     assert r["windowing_mode"] == overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"], info
@@ -214,6 +218,7 @@ def test_lesson_runs_in_jupyterlab(browser_results, notebook):
     assert "driver_error" not in r, info
     assert not r["timed_out"], f"still running after {PER_NOTEBOOK_S} s\n{info}"
     assert r["errors"] == [] and r["tracebacks"] == [], info
+    assert r["glyph_warnings"] == [], f"a figure has text its font cannot draw\n{info}"
     assert r["executed_cells"] == r["code_cells"] > 0, info
     assert r["widget_problems"] == [] and r["error_displaying_widget"] == 0, info
     assert r["widgets_rendered"] == r["widget_outputs"], info

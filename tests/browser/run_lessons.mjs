@@ -88,6 +88,7 @@ function inspect() {
     executed_cells: 0,
     errors: [], // error outputs in the model: {cell, ename, evalue}
     tracebacks: [], // stderr outputs on screen that show a Traceback
+    glyph_warnings: [], // stderr outputs on screen with matplotlib's "Glyph ... missing from font" warning
     widget_outputs: 0, // widget views the kernel displayed
     widgets_rendered: 0, // ... that show a rendered view
     widget_problems: [], // {cell, problem} for views that did not render
@@ -111,6 +112,7 @@ function inspect() {
     for (const n of cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')) {
       const text = n.textContent ?? "";
       if (text.includes("Traceback")) out.tracebacks.push({ cell: i, text: text.slice(0, 600) });
+      if (/missing from font|does not have a glyph/.test(text)) out.glyph_warnings.push({ cell: i, text: text.slice(0, 300) });
     }
     // A widget output's renderer carries no data-mime-type: find it by the output's index.
     cell.model.outputs.toJSON().forEach((o, k) => {
@@ -151,7 +153,8 @@ async function closeNotebook() {
 // --------------------------------------------------------------------------- the driver
 
 async function runOne(page, path, opts) {
-  const name = basename(path, ".ipynb");
+  // notebooks/zh-CN/01_x.ipynb -> zh-CN_01_x: the editions' screenshots do not overwrite the English ones
+  const name = path.replace(/^notebooks\//, "").replace(/\.ipynb$/, "").replaceAll("/", "_");
   const result = { notebook: path, name, timed_out: false, page_errors: [] };
   const t0 = Date.now();
   result.kernel = await page.evaluate(openNotebook, path);
