@@ -155,6 +155,28 @@ def _add_dcgan(tsub):
     _add_run_options(dc)
 
 
+def _add_authoring(sub):
+    """``notebooks`` and ``translations``: what course authors and translators run."""
+    nb = sub.add_parser(
+        "notebooks",
+        help=_("(course authors) make the learner notebooks and the Chinese edition from the solutions"),
+    )
+    nb.add_argument(
+        "--check", action="store_true", help=_("only check that notebooks/ and the editions match solutions/")
+    )
+    tr = sub.add_parser(
+        "translations",
+        help=_("(course authors) extract the messages, update the .po catalogues, compile them; check the editions"),
+    )
+    tr.add_argument("--check", action="store_true", help=_("write nothing: report every missing or stale translation"))
+    tr.add_argument("--import-json", metavar="FILE", action="append", default=[], help=_("fill untranslated messages"))
+    tr.add_argument(
+        "--update-catalogues",
+        action="store_true",
+        help=_("add an entry (in English, to translate) for every new markdown cell to translations/<lang>/"),
+    )
+
+
 def build_parser():
     p = _Parser(
         prog="python -m gan_lessons",
@@ -219,32 +241,11 @@ def build_parser():
     link = sub.add_parser("classroom-link", help=_("print the nbgitpuller link that opens a lesson on a JupyterHub"))
     link.add_argument("--hub", required=True, metavar="URL", help=_("the hub's address, e.g. https://hub.example.org"))
     link.add_argument("--lesson", type=_count("--lesson"), default=1, help=_("the lesson to open, 1-6 (default 1)"))
-    link.add_argument("--repo", metavar="URL", default=None, help=_("the course's git repository (default: the course's)"))
+    link.add_argument(
+        "--repo", metavar="URL", default=None, help=_("the course's git repository (default: the course's)")
+    )
     link.add_argument("--branch", default="main", help=_("the branch learners get (default main)"))
-    nb = sub.add_parser(
-        "notebooks",
-        help=_("(course authors) make the learner notebooks and the Chinese edition from the solutions"),
-    )
-    nb.add_argument(
-        "--check", action="store_true", help=_("only check that notebooks/ and the editions match solutions/")
-    )
-    tr = sub.add_parser(
-        "translations",
-        help=_("(course authors) extract the messages, update the .po catalogues, compile them; check the editions"),
-    )
-    tr.add_argument("--check", action="store_true", help=_("write nothing: report every missing or stale translation"))
-    tr.add_argument(
-        "--import-json",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help=_("fill untranslated messages from a JSON file {msgid: translation}"),
-    )
-    tr.add_argument(
-        "--update-catalogues",
-        action="store_true",
-        help=_("add an entry (in English, to translate) for every new markdown cell to translations/<lang>/"),
-    )
+    _add_authoring(sub)
     return p
 
 
@@ -294,7 +295,9 @@ def _train(args):
         raise CLIError(_("--conditioning says how a conditional D gets the label: add --conditional"))
     if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
         raise CLIError(
-            _("--mean and --std shape the gaussian target only; leave them out with --data {data}").format(data=given["data"])
+            _("--mean and --std shape the gaussian target only; leave them out with --data {data}").format(
+                data=given["data"]
+            )
         )
     r = _start(args, given)
     if r.total_steps > args.max_steps:
@@ -302,7 +305,9 @@ def _train(args):
             _(
                 "this run would take {steps:,} generator steps, more than --max-steps {max_steps:,}: "
                 "ask for fewer {flag}, or raise --max-steps"
-            ).format(steps=r.total_steps, max_steps=args.max_steps, flag="--steps" if args.recipe == "toy" else "--epochs")
+            ).format(
+                steps=r.total_steps, max_steps=args.max_steps, flag="--steps" if args.recipe == "toy" else "--epochs"
+            )
         )
     interrupted = []
 
@@ -381,26 +386,16 @@ def _sample(args):
 
 
 def _translations(args):
-    """``translations``: the message catalogues (Babel) and the notebook editions' catalogues, made or checked."""
-    from .authoring import EDITIONS, check_edition, update_catalogues, update_messages
+    from .messages import translations_command
 
-    problems = []
-    for lang in EDITIONS:
-        if args.update_catalogues and not args.check:
-            print(_("{lang}: {n} new markdown cells to translate").format(lang=lang, n=update_catalogues(lang=lang)))
-        problems += update_messages(lang=lang, check=args.check, import_json=args.import_json)
-        for path, found in check_edition(lang=lang).items():
-            problems += [f"{path}: {p}" for p in found]
-    for p in problems:
-        print(p)
-    print(_("{n} problems").format(n=len(problems)) if problems else _("all translations are complete and current"))
-    return 1 if problems else 0
+    return translations_command(args.update_catalogues, args.check, args.import_json)
 
 
 def main(argv=None):
     """Entry point; returns the exit status.
 
-    Speaks the language ``GAN_LESSONS_LANG`` asks for, else the locale's (:func:`gan_lessons.i18n.language_from_environment`).
+    Speaks the language ``GAN_LESSONS_LANG`` asks for, else the locale's
+    (:func:`gan_lessons.i18n.language_from_environment`).
     """
     try:
         lang = i18n.language_from_environment()
@@ -444,7 +439,9 @@ def _main(argv):
         msg = " ".join(str(e).split()) or type(e).__name__
         rank, size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
         where = (
-            _(" (process {rank} of {size}; under torchrun, one failing process ends the job)").format(rank=rank, size=size)
+            _(" (process {rank} of {size}; under torchrun, one failing process ends the job)").format(
+                rank=rank, size=size
+            )
             if size > 1
             else ""
         )

@@ -30,6 +30,7 @@ import torch
 
 from ._validate import check_int, check_number, check_seed, check_type
 from .games import GAN
+from .i18n import N_, _
 from .models import sample_noise
 
 __all__ = [
@@ -235,22 +236,27 @@ class EMA:
         self.update(info.G)
 
 
-def progress_bar(total=None, every=10, desc="training", **kw):
+_TRAINING = N_("training")  #: the progress bar's default description, translated when a bar is made
+
+
+def progress_bar(total=None, every=10, desc=_TRAINING, **kw):
     """A callback that shows a ``tqdm.auto`` progress bar (a widget in Jupyter, text in a terminal).
 
     Returns a callable with a ``close()`` method; it refreshes every ``every`` steps and shows the
-    latest losses.
+    latest losses. The default description and the losses' labels speak the course's language; a
+    ``desc`` you pass is shown as given.
     """
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, desc=desc, **kw)
+    bar = tqdm(total=total, desc=_(desc) if desc is _TRAINING else desc, **kw)
+    loss_d, loss_g = _("loss_d"), _("loss_g")  # the postfix's labels, in the language of the bar's start
 
     def callback(info):
         if bar.total is None:
             bar.reset(total=info.total)
         if info.step % every == 0 or info.step == info.total:
             bar.n = info.step
-            bar.set_postfix(loss_d=f"{info.loss_d:.3f}", loss_g=f"{info.loss_g:.3f}", refresh=False)
+            bar.set_postfix({loss_d: f"{info.loss_d:.3f}", loss_g: f"{info.loss_g:.3f}"}, refresh=False)
             bar.refresh()
 
     callback.close = bar.close

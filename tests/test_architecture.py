@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gan_lessons"
 
 # Bottom to top, as drawn in docs/architecture.md. A name is a top-level module or sub-package.
 LAYERS = [
-    {"__init__", "_validate", "_atomic"},
+    {"__init__", "_validate", "_atomic", "fonts"},
+    {"i18n"},
     {"theory", "losses", "data", "models", "checkpoint"},
     {"games", "divergences"},
     {"training"},
@@ -24,7 +25,8 @@ LAYERS = [
     {"plotting"},
     {"widgets"},
     {"exercises", "doctor", "classroom"},
-    {"authoring"},
+    {"translation"},
+    {"authoring", "messages"},
     {"cli"},
     {"__main__"},
 ]

@@ -190,8 +190,8 @@ def _summary(r):
 
 
 def test_browser_harness_sees_what_it_must_catch(browser_results):
-    """The canary: a slider, two figures (one with Chinese its font lacks), a widget with no front end, a view of a widget that does not exist,
-    a cell that raises, a cell left unrun."""
+    """The canary: a slider, two figures (one with Chinese its font lacks), a widget with no front end, a view of a
+    widget that does not exist, a cell that raises, a cell left unrun."""
     r = browser_results[CANARY]
     info = _summary(r)
     assert "driver_error" not in r and not r["timed_out"], info

@@ -81,7 +81,7 @@ def test_build_notebooks_writes_and_checks(tmp_path, capsys):
     assert authoring.build_notebooks(tmp_path, check=True) == 1
     assert authoring.build_notebooks(tmp_path) == 0
     built = json.loads((tmp_path / "notebooks" / "01_demo.ipynb").read_text())
-    assert [c["source"] for c in built["cells"]] == ["x = 1"]
+    assert ["".join(c["source"]) for c in built["cells"]] == ["x = 1"]
     assert authoring.build_notebooks(tmp_path, check=True) == 0
     with pytest.raises(ValueError, match="solutions"):
         authoring.build_notebooks(tmp_path / "nowhere")

@@ -29,6 +29,8 @@ import html
 import math
 from dataclasses import dataclass
 
+from ..i18n import N_, _
+
 __all__ = [
     "Feedback",
     "call_answer",
@@ -44,9 +46,9 @@ __all__ = [
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
 _STYLE = {
-    "correct": ("#e6f4ea", "#1e7e34", "✔ Correct"),
-    "wrong": ("#fdecea", "#b02a37", "✘ Not yet"),
-    "missing": ("#f1f3f5", "#495057", "… Not attempted yet"),
+    "correct": ("#e6f4ea", "#1e7e34", N_("✔ Correct")),
+    "wrong": ("#fdecea", "#b02a37", N_("✘ Not yet")),
+    "missing": ("#f1f3f5", "#495057", N_("… Not attempted yet")),
 }
 _RESULTS: dict[str, Feedback] = {}
 
@@ -63,12 +65,13 @@ class Feedback:
         return self.status == "correct"
 
     def __str__(self):
-        return f"{_STYLE[self.status][2]} [{self.exercise}] {self.message}"
+        return f"{_(_STYLE[self.status][2])} [{self.exercise}] {self.message}"
 
     __repr__ = __str__
 
     def _repr_html_(self):
         bg, fg, title = _STYLE[self.status]
+        title = _(title)
         return (
             f'<div style="background:{bg};border-left:4px solid {fg};padding:6px 10px;margin:4px 0">'
             f'<b style="color:{fg}">{title}</b> <code>{html.escape(self.exercise)}</code><br>'
@@ -109,8 +112,14 @@ def as_number(name, out, hint=""):
     try:
         v = float(out)
     except (TypeError, ValueError):
-        raise AssertionError(f"{name} should return one number, got {type(out).__name__}") from None
-    assert math.isfinite(v), f"{name} returned {v}" + (f": {hint}" if hint else "")
+        raise AssertionError(
+            _("{name} should return one number, got {type}").format(name=name, type=type(out).__name__)
+        ) from None
+    assert math.isfinite(v), (
+        _("{name} returned {value}: {hint}").format(name=name, value=v, hint=hint)
+        if hint
+        else _("{name} returned {value}").format(name=name, value=v)
+    )
     return v
 
 
@@ -135,13 +144,15 @@ def record(exercise):
 def _run(exercise, check, args, kwargs):
     try:
         msg = check(*args, **kwargs)
-        fb = Feedback(exercise, "correct", msg or "Well done.")
+        fb = Feedback(exercise, "correct", msg or _("Well done."))
     except _Missing:
-        fb = Feedback(exercise, "missing", "Replace the ... with your code, then run this cell again.")
+        fb = Feedback(exercise, "missing", _("Replace the ... with your code, then run this cell again."))
     except AssertionError as e:
-        fb = Feedback(exercise, "wrong", str(e) or "Not quite: check your formula.")
+        fb = Feedback(exercise, "wrong", str(e) or _("Not quite: check your formula."))
     except Exception as e:  # noqa: BLE001 - the learner's code failed: say how, never crash the notebook
-        fb = Feedback(exercise, "wrong", f"Your code raised {type(e).__name__}: {e}")
+        fb = Feedback(
+            exercise, "wrong", _("Your code raised {error}: {message}").format(error=type(e).__name__, message=e)
+        )
     _RESULTS[exercise] = fb
     return fb
 
@@ -164,7 +175,11 @@ def assert_all_correct(prefix, expected=None):
     got = results(prefix)
     bad = [str(f) for f in got.values() if not f]
     if bad:
-        raise AssertionError("not all exercises are correct:\n" + "\n".join(bad))
+        raise AssertionError(_("not all exercises are correct:\n{results}").format(results="\n".join(bad)))
     if expected is not None and len(got) != expected:
-        raise AssertionError(f"expected {expected} checked exercises under {prefix!r}, found {len(got)}: {sorted(got)}")
+        raise AssertionError(
+            _("expected {expected} checked exercises under {prefix!r}, found {found}: {names}").format(
+                expected=expected, prefix=prefix, found=len(got), names=sorted(got)
+            )
+        )
     return len(got)

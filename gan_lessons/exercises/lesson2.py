@@ -21,6 +21,7 @@ import math
 import numpy as np
 import torch
 
+from ..i18n import N_, _, ngettext
 from . import call_answer, record
 
 __all__ = [
@@ -79,22 +80,26 @@ def check_d_step(d_step):
     if isinstance(out, (tuple, list)):
         out = out[0]
     loss = float(out.detach()) if isinstance(out, torch.Tensor) else float(out)
-    assert _same(_params(G), g_before, 0), "G changed: a discriminator step must only update D (use opt_d, not opt_g)."
-    assert all(p.grad is None for p in G.parameters()), (
+    assert _same(_params(G), g_before, 0), _(
+        "G changed: a discriminator step must only update D (use opt_d, not opt_g)."
+    )
+    assert all(p.grad is None for p in G.parameters()), _(
         "G received gradients: generate the fakes under torch.no_grad() (or .detach() them) - G is held fixed."
     )
-    assert not _same(_params(D), d_before, 0), "D did not change: call loss.backward() and then opt_d.step()."
+    assert not _same(_params(D), d_before, 0), _("D did not change: call loss.backward() and then opt_d.step().")
     if abs(loss + expected_loss) < 1e-4:
-        raise AssertionError("Your loss has the wrong sign: D *ascends* V, so it *minimises* L_D = -V.")
-    assert abs(loss - expected_loss) < 1e-4, (
-        f"The loss should be L_D = -mean log D(x) - mean log(1 - D(G(z))) = {expected_loss:.4f} on this batch, "
-        f"yours is {loss:.4f}. Use discriminator_loss(D(real), D(fake)) on the logits."
-    )
-    assert _same(_params(D), _params(D_ref)), (
+        raise AssertionError(_("Your loss has the wrong sign: D *ascends* V, so it *minimises* L_D = -V."))
+    assert abs(loss - expected_loss) < 1e-4, _(
+        "The loss should be L_D = -mean log D(x) - mean log(1 - D(G(z))) = {expected_loss:.4f} on this batch, "
+        "yours is {loss:.4f}. Use discriminator_loss(D(real), D(fake)) on the logits."
+    ).format(expected_loss=expected_loss, loss=loss)
+    assert _same(_params(D), _params(D_ref)), _(
         "D's new weights differ from one gradient step on L_D. Did you call opt_d.zero_grad() before "
         "loss.backward()? (Old gradients would be added to the new ones.)"
     )
-    return f"One step of Algorithm 1's inner loop: D improved on this batch (L_D = {loss:.3f}) while G stayed fixed."
+    return _(
+        "One step of Algorithm 1's inner loop: D improved on this batch (L_D = {loss:.3f}) while G stayed fixed."
+    ).format(loss=loss)
 
 
 @record("lesson2.g_loss_nonsaturating")
@@ -105,30 +110,36 @@ def check_g_loss_nonsaturating(g_loss):
     gen = torch.Generator().manual_seed(7)
     logits = torch.randn(50, generator=gen) * 3
     out = call_answer(g_loss, logits.clone())
-    assert isinstance(out, torch.Tensor), "Return a torch tensor (so that G can be trained by loss.backward())."
-    assert out.numel() == 1, f"Return one number (the mean over the batch), got shape {tuple(out.shape)}."
+    assert isinstance(out, torch.Tensor), _("Return a torch tensor (so that G can be trained by loss.backward()).")
+    assert out.numel() == 1, _("Return one number (the mean over the batch), got shape {shape}.").format(
+        shape=tuple(out.shape)
+    )
     got, want = out.item(), generator_loss_nonsaturating(logits).item()
     if abs(got - generator_loss_saturating(logits).item()) < 1e-5:
-        raise AssertionError("That is the *saturating* loss log(1 - D(G(z))). The non-saturating one is -log D(G(z)).")
+        raise AssertionError(
+            _("That is the *saturating* loss log(1 - D(G(z))). The non-saturating one is -log D(G(z)).")
+        )
     if abs(got + want) < 1e-5:
-        raise AssertionError("Wrong sign: G *minimises* -log D(G(z)), i.e. it maximises log D(G(z)).")
-    assert abs(got - want) < 1e-5, f"Expected -mean log sigmoid(logits) = {want:.5f} on a test batch, got {got:.5f}."
+        raise AssertionError(_("Wrong sign: G *minimises* -log D(G(z)), i.e. it maximises log D(G(z))."))
+    assert abs(got - want) < 1e-5, _(
+        "Expected -mean log sigmoid(logits) = {want:.5f} on a test batch, got {got:.5f}."
+    ).format(want=want, got=got)
     extreme = torch.tensor([-200.0, -60.0, 0.0, 60.0], requires_grad=True)
     out = call_answer(g_loss, extreme)
     want = generator_loss_nonsaturating(extreme.detach()).item()
-    assert math.isfinite(out.item()), (
+    assert math.isfinite(out.item()), _(
         "Your loss is infinite when D is very sure a fake is fake (logit -200): sigmoid(-200) rounds to 0 and "
         "log(0) = -inf. Work on logits: -log sigmoid(l) = softplus(-l) (F.softplus or F.logsigmoid)."
     )
-    assert abs(out.item() - want) < 1e-3 * max(1.0, abs(want)), (
-        f"On logits [-200, -60, 0, 60] the loss should be {want:.3f}, got {out.item():.3f}: is it exact for "
-        "very negative logits? Use F.softplus(-logits)."
-    )
+    assert abs(out.item() - want) < 1e-3 * max(1.0, abs(want)), _(
+        "On logits [-200, -60, 0, 60] the loss should be {want:.3f}, got {got:.3f}: is it exact for very negative "
+        "logits? Use F.softplus(-logits)."
+    ).format(want=want, got=out.item())
     out.backward()
-    assert extreme.grad is not None and torch.all(torch.isfinite(extreme.grad)), (
+    assert extreme.grad is not None and torch.all(torch.isfinite(extreme.grad)), _(
         "The gradient must flow (and be finite): build the loss from torch operations on the logits."
     )
-    return "Stable for any logit: -log D(G(z)) = softplus(-logit), with a strong gradient when D rejects the fakes."
+    return _("Stable for any logit: -log D(G(z)) = softplus(-logit), with a strong gradient when D rejects the fakes.")
 
 
 def _logit_from_package(mu, sigma, mu_g, sigma_g):
@@ -146,9 +157,110 @@ def _coefficients(out):
     try:
         a, b, c = (float(v) for v in out)
     except (TypeError, ValueError):
-        raise AssertionError(f"d_star_logit_coefficients should return three numbers (a, b, c), got {out!r}") from None
-    assert all(math.isfinite(v) for v in (a, b, c)), f"your coefficients ({a}, {b}, {c}) are not all finite"
+        raise AssertionError(
+            _("d_star_logit_coefficients should return three numbers (a, b, c), got {out!r}").format(out=out)
+        ) from None
+    assert all(math.isfinite(v) for v in (a, b, c)), _("your coefficients ({a}, {b}, {c}) are not all finite").format(
+        a=a, b=b, c=c
+    )
     return a, b, c
+
+
+def _close(u, v):  # the coefficients u equal v to 1e-6 (relative where they are large)
+    return all(abs(p - q) <= 1e-6 * max(1.0, abs(q)) for p, q in zip(u, v, strict=True))
+
+
+def _logit_mistakes(a, b, c, log_ratio):
+    """The usual wrong answers for the logit a x² + b x + c, each with its hint (to format with the case)."""
+    return [
+        (
+            (-a, -b, -c),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: you computed log p_g − log p_data. D* "
+                "is the probability *real*: D* = σ(log p_data − log p_g), the real density on top."
+            ),
+        ),
+        (
+            (a, b, c - log_ratio),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: c is missing log(σ_g/σ): the "
+                "normalising factors 1/(σ√(2π)) and 1/(σ_g√(2π)) do not cancel when the widths differ."
+            ),
+        ),
+        (
+            (a, b, c - 2 * log_ratio),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: the log term of c has the wrong sign: "
+                "−log σ comes from log p_data, +log σ_g from −log p_g, so c contains +log(σ_g/σ)."
+            ),
+        ),
+        (
+            (a, b, c + log_ratio),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: the normaliser of a Gaussian is "
+                "1/(σ√(2π)): its log is −log σ, not −log σ²."
+            ),
+        ),
+        (
+            (2 * a, 2 * b, 2 * (c - log_ratio) + log_ratio),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: you dropped the ½ in the exponent: log "
+                "N(x; μ, σ²) = −log σ − ½ log 2π − (x − μ)²/(2σ²)."
+            ),
+        ),
+        (
+            (a, -b, c),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: b has the wrong sign: (x − μ)² = x² − "
+                "2μx + μ², so −(x − μ)²/(2σ²) contributes +μx/σ²."
+            ),
+        ),
+        (
+            (c, b, a),
+            _(
+                "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: return the coefficients in the order "
+                "(a, b, c): a of x², b of x, c the constant."
+            ),
+        ),
+    ]
+
+
+def _logit_hint(mu, s, mg, sg, got, want):
+    """Why ``got`` is not ``want`` = (a, b, c), the logit of D* for N(mu, s²) against N(mg, sg²): the hint."""
+    a, b, c = want
+    case = {"mu": mu, "s": s, "mg": mg, "sg": sg}
+    for value, hint in _logit_mistakes(a, b, c, math.log(sg / s)):
+        if not _close(value, want) and _close(got, value):
+            return hint.format(**case)
+    std_ab = (0.5 * (1 / sg - 1 / s), mu / s - mg / sg)
+    if not _close(std_ab, want[:2]) and _close(got[:2], std_ab):
+        return _(
+            "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}: you divided by σ where the Gaussian "
+            "has the variance σ²: its exponent is −(x − μ)²/(2σ²)."
+        ).format(**case)
+    names = [n for n, p, q in zip("abc", got, want, strict=True) if abs(p - q) > 1e-6 * max(1.0, abs(q))]
+    return ngettext(
+        "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}, the logit of D* is {a:.4g}·x² {sign_b} "
+        "{abs_b:.4g}·x {sign_c} {abs_c:.4g}; your {names} is off (you gave {got_a:.4g}, {got_b:.4g}, "
+        "{got_c:.4g}). Write out log p_data(x) − log p_g(x) with log N(x; μ, σ²) = −log σ − ½ log 2π − (x "
+        "− μ)²/(2σ²) and collect the powers of x.",
+        "For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}, the logit of D* is {a:.4g}·x² {sign_b} "
+        "{abs_b:.4g}·x {sign_c} {abs_c:.4g}; your {names} are off (you gave {got_a:.4g}, {got_b:.4g}, "
+        "{got_c:.4g}). Write out log p_data(x) − log p_g(x) with log N(x; μ, σ²) = −log σ − ½ log 2π − (x "
+        "− μ)²/(2σ²) and collect the powers of x.",
+        len(names),
+    ).format(
+        **case,
+        a=a,
+        sign_b="−" if b < 0 else "+",
+        abs_b=abs(b),
+        sign_c="−" if c < 0 else "+",
+        abs_c=abs(c),
+        names=", ".join(names),
+        got_a=got[0],
+        got_b=got[1],
+        got_c=got[2],
+    )
 
 
 @record("lesson2.d_star_logit")
@@ -174,57 +286,14 @@ def check_d_star_logit(d_star_logit_coefficients):
     for mu, s, mg, sg in cases:
         got = _coefficients(call_answer(d_star_logit_coefficients, mu, s, mg, sg))
         want = _logit_from_package(mu, s, mg, sg)
-        close = lambda u, v: all(abs(p - q) <= 1e-6 * max(1.0, abs(q)) for p, q in zip(u, v, strict=True))  # noqa: E731
-        if close(got, want):
+        if _close(got, want):
             continue
-        a, b, c = want
-        log_ratio = math.log(sg / s)
-        where = f"For μ = {mu:g}, σ = {s:g}, μ_g = {mg:g}, σ_g = {sg:g}"
-        mistakes = [
-            (
-                (-a, -b, -c),
-                "you computed log p_g − log p_data. D* is the probability *real*: "
-                "D* = σ(log p_data − log p_g), the real density on top.",
-            ),
-            (
-                (a, b, c - log_ratio),
-                "c is missing log(σ_g/σ): the normalising factors 1/(σ√(2π)) and "
-                "1/(σ_g√(2π)) do not cancel when the widths differ.",
-            ),
-            (
-                (a, b, c - 2 * log_ratio),
-                "the log term of c has the wrong sign: −log σ comes from log p_data, "
-                "+log σ_g from −log p_g, so c contains +log(σ_g/σ).",
-            ),
-            ((a, b, c + log_ratio), "the normaliser of a Gaussian is 1/(σ√(2π)): its log is −log σ, not −log σ²."),
-            (
-                (2 * a, 2 * b, 2 * (c - log_ratio) + log_ratio),
-                "you dropped the ½ in the exponent: log N(x; μ, σ²) = −log σ − ½ log 2π − (x − μ)²/(2σ²).",
-            ),
-            ((a, -b, c), "b has the wrong sign: (x − μ)² = x² − 2μx + μ², so −(x − μ)²/(2σ²) contributes +μx/σ²."),
-            ((c, b, a), "return the coefficients in the order (a, b, c): a of x², b of x, c the constant."),
-        ]
-        for value, hint in mistakes:
-            if not close(value, want) and close(got, value):
-                raise AssertionError(f"{where}: {hint}")
-        std_ab = (0.5 * (1 / sg - 1 / s), mu / s - mg / sg)
-        if not close(std_ab, want[:2]) and close(got[:2], std_ab):
-            raise AssertionError(
-                f"{where}: you divided by σ where the Gaussian has the variance σ²: its exponent is −(x − μ)²/(2σ²)."
-            )
-        names = [n for n, p, q in zip("abc", got, want, strict=True) if abs(p - q) > 1e-6 * max(1.0, abs(q))]
-        raise AssertionError(
-            f"{where}, the logit of D* is {a:.4g}·x² {'−' if b < 0 else '+'} {abs(b):.4g}·x {'−' if c < 0 else '+'} "
-            f"{abs(c):.4g}; your {', '.join(names)} "
-            f"{'is' if len(names) == 1 else 'are'} off (you gave {got[0]:.4g}, {got[1]:.4g}, {got[2]:.4g}). "
-            "Write out log p_data(x) − log p_g(x) with log N(x; μ, σ²) = −log σ − ½ log 2π − (x − μ)²/(2σ²) "
-            "and collect the powers of x."
-        )
-    return (
-        "ℓ*(x) = a x² + b x + c, a = ½(1/σ_g² − 1/σ²), b = μ/σ² − μ_g/σ_g², c = μ_g²/(2σ_g²) − μ²/(2σ²) + log(σ_g/σ). "
-        "So lesson 2's D, an MLP on x, must be able to draw a parabola for its logit (a straight line, a logistic "
-        "regression, is enough only when σ_g = σ). At the equilibrium μ_g = μ, σ_g = σ all three are 0: ℓ* ≡ 0, "
-        "D* ≡ ½ everywhere."
+        raise AssertionError(_logit_hint(mu, s, mg, sg, got, want))
+    return _(
+        "ℓ*(x) = a x² + b x + c, a = ½(1/σ_g² − 1/σ²), b = μ/σ² − μ_g/σ_g², c = μ_g²/(2σ_g²) − μ²/(2σ²) + "
+        "log(σ_g/σ). So lesson 2's D, an MLP on x, must be able to draw a parabola for its logit (a straight line, "
+        "a logistic regression, is enough only when σ_g = σ). At the equilibrium μ_g = μ, σ_g = σ all three are 0: "
+        "ℓ* ≡ 0, D* ≡ ½ everywhere."
     )
 
 
@@ -233,31 +302,45 @@ def check_equilibrium_losses(loss_d, loss_g):
     r"""The losses when :math:`D \equiv 1/2`: :math:`L_D = -2\log\frac12 = \log 4` and :math:`L_G = \log 2`."""
     ld, lg = float(call_answer(loss_d)), float(call_answer(loss_g))
     if abs(ld + math.log(4)) < 1e-4:
-        raise AssertionError("-log 4 is V(D*, G) at the optimum; the *loss* L_D = -V is its negative.")
+        raise AssertionError(_("-log 4 is V(D*, G) at the optimum; the *loss* L_D = -V is its negative."))
     if abs(ld - math.log(2)) < 1e-4:
-        raise AssertionError("L_D has two terms, -log D(x) and -log(1 - D(G(z))), each -log(1/2) = log 2.")
-    assert abs(ld - math.log(4)) < 1e-4, f"L_D at D = 1/2: -log(1/2) - log(1 - 1/2) = ? (you gave {ld:.4f})"
+        raise AssertionError(_("L_D has two terms, -log D(x) and -log(1 - D(G(z))), each -log(1/2) = log 2."))
+    assert abs(ld - math.log(4)) < 1e-4, _("L_D at D = 1/2: -log(1/2) - log(1 - 1/2) = ? (you gave {ld:.4f})").format(
+        ld=ld
+    )
     if abs(lg + math.log(2)) < 1e-4:
-        raise AssertionError("-log 2 is the *saturating* loss log(1 - 1/2); the non-saturating L_G = -log D(G(z)).")
-    assert abs(lg - math.log(2)) < 1e-4, f"L_G = -log D(G(z)) at D = 1/2 is ? (you gave {lg:.4f})"
-    return "L_D = log 4 ≈ 1.386 and L_G = log 2 ≈ 0.693: the lines a healthy run's losses hover around."
+        raise AssertionError(_("-log 2 is the *saturating* loss log(1 - 1/2); the non-saturating L_G = -log D(G(z))."))
+    assert abs(lg - math.log(2)) < 1e-4, _("L_G = -log D(G(z)) at D = 1/2 is ? (you gave {lg:.4f})").format(lg=lg)
+    return _("L_D = log 4 ≈ 1.386 and L_G = log 2 ≈ 0.693: the lines a healthy run's losses hover around.")
 
 
 # ------------------------------------------------------------------ Algorithm 1, written by the learner
 
 #: The usual mistakes in a hand-written Algorithm 1, and what to say when a loop makes one.
 _MISTAKES = {
-    "no_zero_grad_d": "D's weights drift from the reference from the second step on: call opt_d.zero_grad() before "
-    "loss_d.backward(), or the gradients of earlier steps (and of G's step, which flows through D) pile up.",
-    "no_zero_grad_g": "G's weights drift from the reference from the second step on: call opt_g.zero_grad() before "
-    "loss_g.backward(), or old gradients pile up.",
-    "k_ignored": "Your loop makes one D step per G step whatever k is: repeat the D step k times (for _ in range(k)).",
-    "saturating": "Your G minimises log(1 - D(G(z))), the saturating loss: use the non-saturating "
-    "generator_loss_nonsaturating(D(G(z))) = -log D(G(z)).",
-    "noise_first": "Same algorithm, other random numbers: draw the real batch first, then the noise, both from rng "
-    "(target.sample(batch_size, rng), then torch.randn(batch_size, G.z_dim, generator=rng)).",
-    "g_not_fixed": "In the D step the fakes must not carry G's graph: compute them under torch.no_grad() (or "
-    ".detach() them). Otherwise D's backward also fills G's gradients, and an opt_g.step() moves G too.",
+    "no_zero_grad_d": N_(
+        "D's weights drift from the reference from the second step on: call opt_d.zero_grad() before "
+        "loss_d.backward(), or the gradients of earlier steps (and of G's step, which flows through D) pile up."
+    ),
+    "no_zero_grad_g": N_(
+        "G's weights drift from the reference from the second step on: call opt_g.zero_grad() before "
+        "loss_g.backward(), or old gradients pile up."
+    ),
+    "k_ignored": N_(
+        "Your loop makes one D step per G step whatever k is: repeat the D step k times (for _ in range(k))."
+    ),
+    "saturating": N_(
+        "Your G minimises log(1 - D(G(z))), the saturating loss: use the non-saturating "
+        "generator_loss_nonsaturating(D(G(z))) = -log D(G(z))."
+    ),
+    "noise_first": N_(
+        "Same algorithm, other random numbers: draw the real batch first, then the noise, both from rng "
+        "(target.sample(batch_size, rng), then torch.randn(batch_size, G.z_dim, generator=rng))."
+    ),
+    "g_not_fixed": N_(
+        "In the D step the fakes must not carry G's graph: compute them under torch.no_grad() (or .detach() them). "
+        "Otherwise D's backward also fills G's gradients, and an opt_g.step() moves G too."
+    ),
 }
 
 
@@ -266,8 +349,8 @@ def _reference_loop(G, D, opt_g, opt_d, target, steps, batch_size, k, rng, mista
     from ..losses import discriminator_loss, generator_loss_nonsaturating, generator_loss_saturating
 
     losses = []
-    for _ in range(steps):
-        for _ in range(1 if mistake == "k_ignored" else k):
+    for _step in range(steps):
+        for _d_step in range(1 if mistake == "k_ignored" else k):
             if mistake == "noise_first":
                 z = torch.randn(batch_size, G.z_dim, generator=rng)
                 real = target.sample(batch_size, rng)
@@ -314,10 +397,10 @@ def _pairs(out, steps):
     try:
         pairs = [(float(a), float(b)) for a, b in out]
     except (TypeError, ValueError):
-        raise AssertionError("train_by_hand should return a list of (loss_d, loss_g) pairs, one per step") from None
-    assert len(pairs) == steps, (
-        f"train_by_hand should return one (loss_d, loss_g) pair per step: {steps}, got {len(pairs)}"
-    )
+        raise AssertionError(_("train_by_hand should return a list of (loss_d, loss_g) pairs, one per step")) from None
+    assert len(pairs) == steps, _(
+        "train_by_hand should return one (loss_d, loss_g) pair per step: {steps}, got {count}"
+    ).format(steps=steps, count=len(pairs))
     return pairs
 
 
@@ -343,20 +426,24 @@ def check_train_by_hand(train_by_hand, steps=6, k=2):
     want = list(zip(history.loss_d, history.loss_g, strict=True))
     same_weights = all(torch.equal(a, b) for a, b in zip(_weights(G, D), _weights(G2, D2), strict=True))
     if mine == want and same_weights:
-        return (
-            f"Bit for bit the package's train: {steps} steps of k = {k} D steps and one G step, every loss and weight."
-        )
+        return _(
+            "Bit for bit the package's train: {steps} steps of k = {k} D steps and one G step, every loss and weight."
+        ).format(steps=steps, k=k)
     if all(abs(a + b) < 1e-6 for (a, _), (b, _) in zip(mine, want, strict=True)):
-        raise AssertionError("Your D losses have the wrong sign: D *ascends* V, so it descends L_D = -V.")
+        raise AssertionError(_("Your D losses have the wrong sign: D *ascends* V, so it descends L_D = -V."))
     for mistake, hint in _MISTAKES.items():
         t3, G3, D3, og3, od3, rng3 = _game()
         if _reference_loop(G3, D3, og3, od3, t3, steps, 64, k, rng3, mistake) == mine:
-            raise AssertionError(hint)
+            raise AssertionError(_(hint))
     first = next((i for i, (a, b) in enumerate(zip(mine, want, strict=True)) if a != b), None)
     if first is None:
-        raise AssertionError("Same losses, different weights: did the last step's update run (opt_g.step())?")
+        raise AssertionError(_("Same losses, different weights: did the last step's update run (opt_g.step())?"))
     raise AssertionError(
-        f"Step {first + 1} differs: yours gives (L_D, L_G) = ({mine[first][0]:.5f}, {mine[first][1]:.5f}), the package "
-        f"({want[first][0]:.5f}, {want[first][1]:.5f}). Draw from rng in order (real batch, noise) k times, then "
-        "noise for G; use discriminator_loss and generator_loss_nonsaturating on D's logits."
+        _(
+            "Step {step} differs: yours gives (L_D, L_G) = ({loss_d:.5f}, {loss_g:.5f}), the package ({ref_d:.5f}, "
+            "{ref_g:.5f}). Draw from rng in order (real batch, noise) k times, then noise for G; use "
+            "discriminator_loss and generator_loss_nonsaturating on D's logits."
+        ).format(
+            step=first + 1, loss_d=mine[first][0], loss_g=mine[first][1], ref_d=want[first][0], ref_g=want[first][1]
+        )
     )

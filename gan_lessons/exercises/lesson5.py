@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..i18n import N_, _
 from . import as_number, call_answer, record
 
 __all__ = [
@@ -55,16 +56,24 @@ def _truth(case):
 
 
 _WHY = {
-    ("gaussians", "JSD"): "At s = 3 the two bumps (σ = 0.2) overlap on a tail of about e⁻²⁸: JSD is log 2 to 12 "
-    "digits and flat. This is the minimax generator's vanishing gradient.",
-    ("gaussians", "KL(p||q)"): "Gaussians never have zero density, so KL is finite: s²/(2σ²) = 112.5, with slope "
-    "s/σ² = 75, a steep gradient (too steep to be a comfortable loss, but there is one).",
-    ("gaussians", "KL(q||p)"): "For two Gaussians of the same width KL is symmetric, s²/(2σ²): finite, with slope 75.",
-    ("gaussians", "W1"): "W1 of a shift is |s|: slope 1 at any distance.",
-    ("uniforms", "JSD"): "The supports do not overlap: JSD is exactly log 2 for every s > 1, slope 0.",
-    ("uniforms", "KL(p||q)"): "p_data > 0 where p_g = 0: KL is infinite for every s ≠ 0, so it has no usable slope.",
-    ("uniforms", "KL(q||p)"): "p_g > 0 where p_data = 0: infinite too, at every s ≠ 0.",
-    ("uniforms", "W1"): "W1 = |s| = 3: all the mass moves 3 to the right, and the slope is 1.",
+    ("gaussians", "JSD"): N_(
+        "At s = 3 the two bumps (σ = 0.2) overlap on a tail of about e⁻²⁸: JSD is log 2 to 12 digits and flat. "
+        "This is the minimax generator's vanishing gradient."
+    ),
+    ("gaussians", "KL(p||q)"): N_(
+        "Gaussians never have zero density, so KL is finite: s²/(2σ²) = 112.5, with slope s/σ² = 75, a steep "
+        "gradient (too steep to be a comfortable loss, but there is one)."
+    ),
+    ("gaussians", "KL(q||p)"): N_(
+        "For two Gaussians of the same width KL is symmetric, s²/(2σ²): finite, with slope 75."
+    ),
+    ("gaussians", "W1"): N_("W1 of a shift is |s|: slope 1 at any distance."),
+    ("uniforms", "JSD"): N_("The supports do not overlap: JSD is exactly log 2 for every s > 1, slope 0."),
+    ("uniforms", "KL(p||q)"): N_(
+        "p_data > 0 where p_g = 0: KL is infinite for every s ≠ 0, so it has no usable slope."
+    ),
+    ("uniforms", "KL(q||p)"): N_("p_g > 0 where p_data = 0: infinite too, at every s ≠ 0."),
+    ("uniforms", "W1"): N_("W1 = |s| = 3: all the mass moves 3 to the right, and the slope is 1."),
 }
 
 
@@ -74,22 +83,34 @@ def check_gradient_predictions(predictions):
     still has a usable gradient with respect to the shift (finite and not zero) at s = 3."""
     answer = call_answer(predictions)
     if not isinstance(answer, dict) or set(answer) != set(GRADIENT_CASES):
-        raise AssertionError(f"predictions must be a dict with the keys {sorted(GRADIENT_CASES)}")
+        raise AssertionError(_("predictions must be a dict with the keys {keys}").format(keys=sorted(GRADIENT_CASES)))
     for case in GRADIENT_CASES:
         got = answer[case]
         if not isinstance(got, dict) or set(got) != set(_NAMES):
-            raise AssertionError(f"predictions[{case!r}] must map each of {list(_NAMES)} to True or False")
+            raise AssertionError(
+                _("predictions[{case!r}] must map each of {names} to True or False").format(
+                    case=case, names=list(_NAMES)
+                )
+            )
         if any(v is Ellipsis or v is None for v in got.values()):
             call_answer(None)  # a stub: not attempted yet
         truth = _truth(case)
         for name in _NAMES:
             if not isinstance(got[name], (bool, np.bool_)):
-                raise AssertionError(f"predictions[{case!r}][{name!r}] must be True or False, got {got[name]!r}")
+                raise AssertionError(
+                    _("predictions[{case!r}][{name!r}] must be True or False, got {answer!r}").format(
+                        case=case, name=name, answer=got[name]
+                    )
+                )
             if bool(got[name]) != truth[name]:
-                raise AssertionError(f"{case}, {name}: not {got[name]}. {_WHY[(case, name)]}")
-    return (
-        "Right. Only W1 has a usable gradient in both cases: JSD is flat once the supports barely overlap, and "
-        "KL is infinite when they do not overlap at all."
+                raise AssertionError(
+                    _("{case}, {name}: not {answer}. {why}").format(
+                        case=case, name=name, answer=got[name], why=_(_WHY[(case, name)])
+                    )
+                )
+    return _(
+        "Right. Only W1 has a usable gradient in both cases: JSD is flat once the supports barely overlap, and KL "
+        "is infinite when they do not overlap at all."
     )
 
 
@@ -127,26 +148,37 @@ def check_w1_gaussians(w1_gaussians):
         mu, tau = m1 - m2, abs(s1 - s2)
         if s1 == s2:
             raise AssertionError(
-                f"w1_gaussians({m1}, {s1}, {m2}, {s2}) gave {got:.4f}; expected {want:.4f}. Same widths: every bit "
-                "of mass moves by the same distance. How far?"
+                _(
+                    "w1_gaussians({m1}, {s1}, {m2}, {s2}) gave {got:.4f}; expected {want:.4f}. Same widths: every "
+                    "bit of mass moves by the same distance. How far?"
+                ).format(m1=m1, s1=s1, m2=m2, s2=s2, got=got, want=want)
             )
         if abs(got - abs(mu)) < 1e-6:
             raise AssertionError(
-                f"With different widths ({s1} and {s2}) W1 is more than |m1 − m2| = {abs(mu):g}: the mass must also "
-                "spread or shrink. Couple the sorted samples: Y = m2 + (s2/s1)(X − m1); what is the law of X − Y?"
+                _(
+                    "With different widths ({s1} and {s2}) W1 is more than |m1 − m2| = {distance:g}: the mass must "
+                    "also spread or shrink. Couple the sorted samples: Y = m2 + (s2/s1)(X − m1); what is the law "
+                    "of X − Y?"
+                ).format(s1=s1, s2=s2, distance=abs(mu))
             )
         if abs(got - math.hypot(mu, tau)) < 1e-6:
-            raise AssertionError("That is W2, the root-mean-square distance under the sorted coupling. W1 is E|X − Y|.")
+            raise AssertionError(
+                _("That is W2, the root-mean-square distance under the sorted coupling. W1 is E|X − Y|.")
+            )
         if abs(got - (abs(mu) + tau * math.sqrt(2 / math.pi))) < 1e-6:
             raise AssertionError(
-                "|m1 − m2| + |s1 − s2|·√(2/π) adds the two parts, but E|μ + τZ| is not |μ| + τE|Z| (they partly "
-                "cancel): X − Y ~ N(μ, τ²), and you need the mean of a folded normal."
+                _(
+                    "|m1 − m2| + |s1 − s2|·√(2/π) adds the two parts, but E|μ + τZ| is not |μ| + τE|Z| (they "
+                    "partly cancel): X − Y ~ N(μ, τ²), and you need the mean of a folded normal."
+                )
             )
         raise AssertionError(
-            f"w1_gaussians({m1}, {s1}, {m2}, {s2}) gave {got:.4f}; expected {want:.4f}. Under the sorted coupling "
-            "X − Y ~ N(μ, τ²) with μ = m1 − m2, τ = |s1 − s2|: W1 = E|X − Y|."
+            _(
+                "w1_gaussians({m1}, {s1}, {m2}, {s2}) gave {got:.4f}; expected {want:.4f}. Under the sorted "
+                "coupling X − Y ~ N(μ, τ²) with μ = m1 − m2, τ = |s1 − s2|: W1 = E|X − Y|."
+            ).format(m1=m1, s1=s1, m2=m2, s2=s2, got=got, want=want)
         )
-    return "Right: W1 = E|μ + τZ|, which is |m1 − m2| for equal widths and grows with the width difference."
+    return _("Right: W1 = E|μ + τZ|, which is |m1 − m2| for equal widths and grows with the width difference.")
 
 
 @record("lesson5.best_critic")
@@ -161,25 +193,37 @@ def check_best_critic(best_critic):
     for p, q in ((g(0, 1), g(3, 0.5)), (0.5 * g(-2, 0.5) + 0.5 * g(2, 0.5), g(0.5, 1.0)), (g(2, 1), g(-1, 2))):
         f = np.asarray(call_answer(best_critic, x.copy(), p.copy(), q.copy()), dtype=float)
         if f.shape != x.shape:
-            raise AssertionError(f"best_critic must return one value per grid point, shape {x.shape}; got {f.shape}")
+            raise AssertionError(
+                _("best_critic must return one value per grid point, shape {shape}; got {got}").format(
+                    shape=x.shape, got=f.shape
+                )
+            )
         if not np.all(np.isfinite(f)):
-            raise AssertionError("best_critic returned NaN or infinite values")
+            raise AssertionError(_("best_critic returned NaN or infinite values"))
         slope = np.abs(np.diff(f)).max() / dx
         if slope > 1 + 1e-6:
             raise AssertionError(
-                f"Your critic climbs with slope {slope:.3g} somewhere: it must be 1-Lipschitz, |f(x + dx) − f(x)| ≤ dx."
+                _(
+                    "Your critic climbs with slope {slope:.3g} somewhere: it must be 1-Lipschitz, |f(x + dx) − "
+                    "f(x)| ≤ dx."
+                ).format(slope=slope)
             )
         gain, w1 = float((f * (p - q)).sum() * dx), float(wasserstein1(p, q, dx))
         if abs(gain + w1) < 1e-3 * w1:
             raise AssertionError(
-                "Your critic reaches −W1: it is the best one upside down. It should be high where p has mass to spare."
+                _(
+                    "Your critic reaches −W1: it is the best one upside down. It should be high where p has mass "
+                    "to spare."
+                )
             )
         if abs(gain - w1) > 1e-3 * w1:
             raise AssertionError(
-                f"E_p f − E_q f = {gain:.4f}, but W1 = {w1:.4f}: a better 1-Lipschitz critic exists. From the "
-                "integration by parts, f′ should be −1 wherever F_p > F_q and +1 wherever F_p < F_q."
+                _(
+                    "E_p f − E_q f = {gain:.4f}, but W1 = {w1:.4f}: a better 1-Lipschitz critic exists. From the "
+                    "integration by parts, f′ should be −1 wherever F_p > F_q and +1 wherever F_p < F_q."
+                ).format(gain=gain, w1=w1)
             )
-    return "Right: the critic climbs or falls at slope 1 exactly where the CDFs differ, and reaches W1."
+    return _("Right: the critic climbs or falls at slope 1 exactly where the CDFs differ, and reaches W1.")
 
 
 @record("lesson5.gp_slope")
@@ -193,16 +237,21 @@ def check_gp_slope(gp_slope):
             continue
         if abs(got - 1.0) < 1e-9:
             raise AssertionError(
-                "Slope 1 is what the penalty asks for, but it is a *soft* penalty: a steeper critic gains s·W1 and "
-                "pays "
-                "only λ(s − 1)². Maximise the sum over s."
+                _(
+                    "Slope 1 is what the penalty asks for, but it is a *soft* penalty: a steeper critic gains s·W1 "
+                    "and pays only λ(s − 1)². Maximise the sum over s."
+                )
             )
         if abs(got - (1 + w1 / lam)) < 1e-9:
-            raise AssertionError("Nearly: the derivative of λ(s − 1)² is 2λ(s − 1), not λ(s − 1).")
+            raise AssertionError(_("Nearly: the derivative of λ(s − 1)² is 2λ(s − 1), not λ(s − 1)."))
         if abs(got - (1 - w1 / (2 * lam))) < 1e-9:
-            raise AssertionError("Sign: the critic *maximises* s·W1 − λ(s − 1)², so a larger s pays: s* > 1.")
-        raise AssertionError(f"gp_slope({w1}, {lam}) gave {got}; expected {want}. Set d/ds [s·W1 − λ(s − 1)²] = 0.")
-    return "Right: s* = 1 + W1/(2λ). With λ = 10 the estimate s*·W1 overshoots W1 by W1²/(2λ)."
+            raise AssertionError(_("Sign: the critic *maximises* s·W1 − λ(s − 1)², so a larger s pays: s* > 1."))
+        raise AssertionError(
+            _("gp_slope({w1}, {lam}) gave {got}; expected {want}. Set d/ds [s·W1 − λ(s − 1)²] = 0.").format(
+                w1=w1, lam=lam, got=got, want=want
+            )
+        )
+    return _("Right: s* = 1 + W1/(2λ). With λ = 10 the estimate s*·W1 overshoots W1 by W1²/(2λ).")
 
 
 @record("lesson5.clip_bound")
@@ -218,13 +267,19 @@ def check_clip_bound(clip_bound):
             continue
         if math.isclose(got, c**layers, rel_tol=1e-9):
             raise AssertionError(
-                "c^L is the slope along one path from input to output. A layer adds up its inputs: how many paths "
-                "are there?"
+                _(
+                    "c^L is the slope along one path from input to output. A layer adds up its inputs: how many "
+                    "paths are there?"
+                )
             )
         if math.isclose(got, c * math.prod(widths[1:-1]), rel_tol=1e-9):
-            raise AssertionError("Every layer's weights are clipped, not only the first: one factor c per layer.")
+            raise AssertionError(_("Every layer's weights are clipped, not only the first: one factor c per layer."))
         raise AssertionError(
-            f"clip_bound({c}, {widths}) gave {got:.4g}; expected {want:.4g}. The slope is a sum over paths of the "
-            "products of the weights on each path (activations have slope ≤ 1)."
+            _(
+                "clip_bound({c}, {widths}) gave {got:.4g}; expected {want:.4g}. The slope is a sum over paths of "
+                "the products of the weights on each path (activations have slope ≤ 1)."
+            ).format(c=c, widths=widths, got=got, want=want)
         )
-    return "Right: c^L times the number of paths. With c = 0.01 and 64 × 64 hidden units that is 0.0041, far below 1."
+    return _(
+        "Right: c^L times the number of paths. With c = 0.01 and 64 × 64 hidden units that is 0.0041, far below 1."
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..i18n import _
 from . import call_answer, record
 
 __all__ = [
@@ -27,7 +28,11 @@ __all__ = [
 def _tensor(name, out, shape_hint):
     """The learner's answer as a float64 tensor, or a hint saying what came back."""
     if not isinstance(out, torch.Tensor):
-        raise AssertionError(f"{name} should return a torch tensor {shape_hint}, got {type(out).__name__}.")
+        raise AssertionError(
+            _("{name} should return a torch tensor {shape_hint}, got {type}.").format(
+                name=name, shape_hint=shape_hint, type=type(out).__name__
+            )
+        )
     return out.detach().double()
 
 
@@ -63,13 +68,21 @@ def check_label_planes(label_planes):
             out = call_answer(label_planes, x.clone(), y.clone(), table.clone())
         except (RuntimeError, IndexError) as err:
             raise AssertionError(
-                f"Your code raised {type(err).__name__}: {str(err).splitlines()[0]}. Shapes: x is {(B, C, H, W)}, "
-                f"table {(K, e)}; table[y] picks row y_i for each sample, (B, e) = {(B, e)} (table[:, y] would pick "
-                "columns). Give it two axes, [:, :, None, None], expand them to H x W, then cat with x on dim=1."
+                _(
+                    "Your code raised {error}: {message}. Shapes: x is {x_shape}, table {table_shape}; table[y] "
+                    "picks row y_i for each sample, (B, e) = {rows_shape} (table[:, y] would pick columns). Give "
+                    "it two axes, [:, :, None, None], expand them to H x W, then cat with x on dim=1."
+                ).format(
+                    error=type(err).__name__,
+                    message=str(err).splitlines()[0],
+                    x_shape=(B, C, H, W),
+                    table_shape=(K, e),
+                    rows_shape=(B, e),
+                )
             ) from None
         got = _tensor("label_planes", out, "(B, C + e, H, W)")
         _diagnose_planes(got, x, y, table, want)
-    return (
+    return _(
         "Right: the image's channels, then e constant planes holding the class's embedding. Every filter of D's "
         "first layer now sees the class at every position, as if it were one more colour."
     )
@@ -81,58 +94,123 @@ def _diagnose_planes(got, x, y, table, want):
     if got.shape != want.shape:
         if tuple(got.shape) == (B, e, H, W):
             raise AssertionError(
-                f"You returned only the {e} label planes, shape {(B, e, H, W)}: D must see the image too. "
-                "Concatenate them after x: torch.cat([x, planes], dim=1)."
+                _(
+                    "You returned only the {e} label planes, shape {planes_shape}: D must see the image too. "
+                    "Concatenate them after x: torch.cat([x, planes], dim=1)."
+                ).format(e=e, planes_shape=(B, e, H, W))
             )
         if tuple(got.shape) == (B, C + K, H, W):
             rest = got[:, C:]
             if torch.all((rest == 0) | (rest == 1)):
                 raise AssertionError(
-                    f"Your planes are one-hot ({K} channels, one per class). The concat discriminator uses the "
-                    f"learned embedding instead: table[y], {e} numbers per class, so D gets C + e = {C + e} channels."
+                    _(
+                        "Your planes are one-hot ({K} channels, one per class). The concat discriminator uses the "
+                        "learned embedding instead: table[y], {e} numbers per class, so D gets C + e = {channels} "
+                        "channels."
+                    ).format(K=K, e=e, channels=C + e)
                 )
             raise AssertionError(
-                f"You made {K} planes (one per class) instead of {e}: the row of the table for each sample is "
-                "table[y], shape (B, e); table[:, y] picks columns."
+                _(
+                    "You made {K} planes (one per class) instead of {e}: the row of the table for each sample is "
+                    "table[y], shape (B, e); table[:, y] picks columns."
+                ).format(K=K, e=e)
             )
         raise AssertionError(
-            f"The shape should be (B, C + e, H, W) = {tuple(want.shape)}, yours is {tuple(got.shape)}. Concatenate "
-            "on dim=1, the channel dimension: (B, C, H, W) and (B, e, H, W) make (B, C + e, H, W)."
+            _(
+                "The shape should be (B, C + e, H, W) = {want}, yours is {got}. Concatenate on dim=1, the channel "
+                "dimension: (B, C, H, W) and (B, e, H, W) make (B, C + e, H, W)."
+            ).format(want=tuple(want.shape), got=tuple(got.shape))
         )
     if _close(got, want):
         return
     if _close(got[:, :e], want[:, C:]) and _close(got[:, e:], x):
         raise AssertionError(
-            "Your planes come before the image. The image channels must come first, as ConditionalDCGANDiscriminator "
-            "does (torch.cat([x, planes], dim=1)): channels 0..C-1 are the picture, the e planes follow."
+            _(
+                "Your planes come before the image. The image channels must come first, as "
+                "ConditionalDCGANDiscriminator does (torch.cat([x, planes], dim=1)): channels 0..C-1 are the "
+                "picture, the e planes follow."
+            )
         )
     if not _close(got[:, :C], x):
         raise AssertionError(
-            f"The first C = {C} channels should be the image x itself, unchanged, then the {e} label planes."
+            _("The first C = {C} channels should be the image x itself, unchanged, then the {e} label planes.").format(
+                C=C, e=e
+            )
         )
     rest = got[:, C:]
     if not _close(rest, rest[:, :, :1, :1].expand_as(rest)):
         raise AssertionError(
-            "Your label planes vary over the image: each of the e embedding numbers must fill a whole H x W plane "
-            "with one value, table[y][:, :, None, None].expand(-1, -1, H, W) (a reshape mixes the numbers up)."
+            _(
+                "Your label planes vary over the image: each of the e embedding numbers must fill a whole H x W "
+                "plane with one value, table[y][:, :, None, None].expand(-1, -1, H, W) (a reshape mixes the "
+                "numbers up)."
+            )
         )
     v = rest[:, :, 0, 0]  # (B, e): the constant of each plane
     rows = [int(r) for r in (v[:, None, :] - table[None].double()).abs().amax(-1).argmin(1)]
     if all(_close(v[i], table[r]) for i, r in enumerate(rows)):
         i = next(i for i, r in enumerate(rows) if r != int(y[i]))
         raise AssertionError(
-            f"Sample {i} was asked for class {int(y[i])}, but its planes hold row {rows[i]} of the table. Use "
-            "table[y]: row y_i for sample i."
+            _(
+                "Sample {i} was asked for class {asked}, but its planes hold row {row} of the table. Use table[y]: "
+                "row y_i for sample i."
+            ).format(i=i, asked=int(y[i]), row=rows[i])
         )
     raise AssertionError(
-        f"The planes of sample 0 should hold table[y[0]] = {np.round(table[y[0]].numpy(), 3)}, yours hold "
-        f"{np.round(v[0].numpy(), 3)}. Take the class's row of the table, unchanged."
+        _(
+            "The planes of sample 0 should hold table[y[0]] = {want}, yours hold {got}. Take the class's row of "
+            "the table, unchanged."
+        ).format(want=np.round(table[y[0]].numpy(), 3), got=np.round(v[0].numpy(), 3))
     )
 
 
 # ---------------------------------------------------------------------------------- projection logit
 
 _PROJECTION_CASES = [(5, 7, 10), (4, 6, 3), (6, 3, 4)]  # (B, F, K), K != B
+
+
+def _projection_output(projection_logit, phi, w, b, table, y, want):
+    """The learner's logits for one case, once their shape is that of ``want`` (or the hint)."""
+    (B, F), K = phi.shape, table.shape[0]
+    try:
+        out = call_answer(projection_logit, phi.clone(), w.clone(), b.clone(), table.clone(), y.clone())
+    except RuntimeError as err:
+        raise AssertionError(
+            _(
+                "Your code raised RuntimeError: {message}. Shapes: phi @ psi_weight is (B,) = {shape_b}, "
+                "table[y] is (B, F) = {shape_bf} (the vector of each sample's class) and (table[y] * "
+                "phi).sum(1) is (B,); phi @ table.T would be (B, K) = {shape_bk}, one score per class."
+            ).format(message=str(err).splitlines()[0], shape_b=(B,), shape_bf=(B, F), shape_bk=(B, K))
+        ) from None
+    got = _tensor("projection_logit", out, "(B,)")
+    if tuple(got.shape) == (B, 1):
+        raise AssertionError(
+            _(
+                "One logit per sample: shape (B,) = {shape_b}, not (B, 1). Sum over dim 1 rather than a matrix "
+                "product with a column, or .squeeze(1) at the end."
+            ).format(shape_b=(B,))
+        )
+    if tuple(got.shape) == (B, K):
+        raise AssertionError(
+            _(
+                "Shape (B, K) = {shape_bk}: phi @ table.T scores every class for every sample. The logit uses "
+                "only the class each sample was asked for, v_{{y_i}} = table[y][i]: (table[y] * phi).sum(1)."
+            ).format(shape_bk=(B, K))
+        )
+    if tuple(got.shape) == (B, B):
+        raise AssertionError(
+            _(
+                "Shape (B, B) = {shape_bb}: table[y] @ phi.T pairs every sample with every label. You need "
+                "only its diagonal, sample i with its own v_{{y_i}}: (table[y] * phi).sum(1)."
+            ).format(shape_bb=(B, B))
+        )
+    if got.shape != want.shape:
+        raise AssertionError(
+            _("The logit should have shape (B,) = {shape_b}, one per sample; yours is {got}.").format(
+                shape_b=(B,), got=tuple(got.shape)
+            )
+        )
+    return got
 
 
 @record("lesson6.projection_logit")
@@ -150,60 +228,37 @@ def check_projection_logit(projection_logit):
     for B, F, K in _PROJECTION_CASES:
         phi, w, table = torch.randn(B, F, generator=g), torch.randn(F, generator=g), torch.randn(K, F, generator=g)
         b, y = torch.tensor(0.75), torch.randint(0, K, (B,), generator=g)
-        try:
-            out = call_answer(projection_logit, phi.clone(), w.clone(), b.clone(), table.clone(), y.clone())
-        except RuntimeError as err:
-            raise AssertionError(
-                f"Your code raised RuntimeError: {str(err).splitlines()[0]}. Shapes: phi @ psi_weight is "
-                f"(B,) = {(B,)}, table[y] is (B, F) = {(B, F)} (the vector of each sample's class) and "
-                f"(table[y] * phi).sum(1) is (B,); phi @ table.T would be (B, K) = {(B, K)}, one score per class."
-            ) from None
-        got = _tensor("projection_logit", out, "(B,)")
         psi, inner = phi @ w + b, (table[y] * phi).sum(1)
         want = psi + inner
-        if tuple(got.shape) == (B, 1):
-            raise AssertionError(
-                f"One logit per sample: shape (B,) = {(B,)}, not (B, 1). Sum over dim 1 rather than a matrix product "
-                "with a column, or .squeeze(1) at the end."
-            )
-        if tuple(got.shape) == (B, K):
-            raise AssertionError(
-                f"Shape (B, K) = {(B, K)}: phi @ table.T scores every class for every sample. The logit uses only the "
-                "class each sample was asked for, v_{y_i} = table[y][i]: (table[y] * phi).sum(1)."
-            )
-        if tuple(got.shape) == (B, B):
-            raise AssertionError(
-                f"Shape (B, B) = {(B, B)}: table[y] @ phi.T pairs every sample with every label. You need only its "
-                "diagonal, sample i with its own v_{y_i}: (table[y] * phi).sum(1)."
-            )
-        if got.shape != want.shape:
-            raise AssertionError(
-                f"The logit should have shape (B,) = {(B,)}, one per sample; yours is {tuple(got.shape)}."
-            )
+        got = _projection_output(projection_logit, phi, w, b, table, y, want)
         if _close(got, want):
             continue
         if _close(got, inner):
             raise AssertionError(
-                "That is only the class term v_y·φ(x). The projection logit adds the unconditional term "
-                "ψ(φ(x)) = φ·w + b: phi @ psi_weight + psi_bias + (table[y] * phi).sum(1)."
+                _(
+                    "That is only the class term v_y·φ(x). The projection logit adds the unconditional term "
+                    "ψ(φ(x)) = φ·w + b: phi @ psi_weight + psi_bias + (table[y] * phi).sum(1)."
+                )
             )
         if _close(got, want - b):
-            raise AssertionError("Nearly: ψ is a linear layer with a bias. Add psi_bias to φ·w.")
+            raise AssertionError(_("Nearly: ψ is a linear layer with a bias. Add psi_bias to φ·w."))
         if _close(got, psi):
             raise AssertionError(
-                "That is ψ(φ(x)) alone: it ignores the class. Add the projection v_y·φ(x), (table[y] * phi).sum(1)."
+                _("That is ψ(φ(x)) alone: it ignores the class. Add the projection v_y·φ(x), (table[y] * phi).sum(1).")
             )
         if any(_close(got, s) for s in (-want, psi - inner, inner - psi)):
             raise AssertionError(
-                "A sign is wrong: both terms are added, ψ(φ(x)) + v_y·φ(x); neither is subtracted or negated."
+                _("A sign is wrong: both terms are added, ψ(φ(x)) + v_y·φ(x); neither is subtracted or negated.")
             )
         raise AssertionError(
-            f"For the first sample the logit should be {want[0]:.4f}, yours is {got[0]:.4f}. It is "
-            "φ·w + b + v_y·φ, with v_y = table[y]."
+            _(
+                "For the first sample the logit should be {want:.4f}, yours is {got:.4f}. It is φ·w + b + v_y·φ, "
+                "with v_y = table[y]."
+            ).format(want=want[0], got=got[0])
         )
-    return (
-        "Right: ψ(φ(x)) + v_y·φ(x). The class enters only through an inner product with D's last features, "
-        "the form Miyato & Koyama derive when log p(y | x) is a softmax: a light, well-behaved conditioning."
+    return _(
+        "Right: ψ(φ(x)) + v_y·φ(x). The class enters only through an inner product with D's last features, the "
+        "form Miyato & Koyama derive when log p(y | x) is a softmax: a light, well-behaved conditioning."
     )
 
 
@@ -238,48 +293,65 @@ def check_accuracy_per_class(accuracy_per_class):
         try:
             got = np.asarray(out, dtype=float)
         except (TypeError, ValueError):
-            raise AssertionError(f"accuracy_per_class should return a numpy array of k = {k} shares") from None
+            raise AssertionError(
+                _("accuracy_per_class should return a numpy array of k = {k} shares").format(k=k)
+            ) from None
         want = _shares(read, asked, k, asked)
         overall = float((read == asked).mean())
         if got.shape != (k,):
             if got.size == 1:
                 raise AssertionError(
-                    "That is one number, the overall accuracy. Give one share per class, shape (k,): a G that draws "
-                    "perfect 1s but no 7s can still score a good average."
+                    _(
+                        "That is one number, the overall accuracy. Give one share per class, shape (k,): a G that "
+                        "draws perfect 1s but no 7s can still score a good average."
+                    )
                 )
-            raise AssertionError(f"Return one share per class, shape (k,) = {(k,)}; yours is {tuple(got.shape)}.")
+            raise AssertionError(
+                _("Return one share per class, shape (k,) = {shape}; yours is {got}.").format(
+                    shape=(k,), got=tuple(got.shape)
+                )
+            )
         if np.allclose(got, want, equal_nan=True):
             continue
         never = np.isnan(want)
         if np.allclose(got, overall):
             raise AssertionError(
-                f"Every entry is {overall:.3f}, the overall accuracy. Split by class: for class c, look only at the "
-                "samples asked to be a c."
+                _(
+                    "Every entry is {overall:.3f}, the overall accuracy. Split by class: for class c, look only at "
+                    "the samples asked to be a c."
+                ).format(overall=overall)
             )
         counts = np.array([((read == c) & (asked == c)).sum() for c in range(k)], dtype=float)
         if np.allclose(np.where(never, 0, got), counts) and (counts > 1).any():
             raise AssertionError(
-                "Those are counts of hits. Divide each by the number of samples asked for that class, so classes "
-                "asked for more or less often can be compared."
+                _(
+                    "Those are counts of hits. Divide each by the number of samples asked for that class, so "
+                    "classes asked for more or less often can be compared."
+                )
             )
         precision = _shares(read, asked, k, read)
         if any(np.allclose(got, p, equal_nan=True) for p in (precision, np.nan_to_num(precision))):
             raise AssertionError(
-                "You divided by the samples *read* as c. The question is the other way round: of the samples asked "
-                "to be a 7, how many were read as 7 — not: of those read as 7, how many were asked for."
+                _(
+                    "You divided by the samples *read* as c. The question is the other way round: of the samples "
+                    "asked to be a 7, how many were read as 7 — not: of those read as 7, how many were asked for."
+                )
             )
         if never.any() and np.allclose(got[~never], want[~never]):
             raise AssertionError(
-                f"Class {int(np.flatnonzero(never)[0])} was never asked for: its entry must be NaN, not "
-                f"{got[never][0]:g}. A 0 would claim G fails at a class it was never asked to draw; NaN says 'no "
-                "evidence', and np.nanmean skips it."
+                _(
+                    "Class {c} was never asked for: its entry must be NaN, not {got:g}. A 0 would claim G fails at "
+                    "a class it was never asked to draw; NaN says 'no evidence', and np.nanmean skips it."
+                ).format(c=int(np.flatnonzero(never)[0]), got=got[never][0])
             )
         c = int(np.flatnonzero(~np.isclose(got, want, equal_nan=True))[0])
         raise AssertionError(
-            f"For class {c} the share should be {want[c]:.4f}, yours is {got[c]:.4g}: of the "
-            f"{int((asked == c).sum())} samples asked for {c}, how many were read as {c}?"
+            _(
+                "For class {c} the share should be {want:.4f}, yours is {got:.4g}: of the {count} samples asked "
+                "for {c}, how many were read as {c}?"
+            ).format(c=c, want=want[c], got=got[c], count=int((asked == c).sum()))
         )
-    return (
+    return _(
         "Right: one share per class, over the samples asked for it. The mean hides a class G cannot draw; the "
         "minimum over classes shows it."
     )
@@ -320,43 +392,55 @@ def check_style_direction(style_direction):
     if got.shape != (d,):
         if got.numel() == d:
             raise AssertionError(
-                f"Return a vector of shape (d,) = {(d,)}, not {tuple(got.shape)}: lstsq's solution is a column; take "
-                ".solution[:, 0] (or .reshape(-1))."
+                _(
+                    "Return a vector of shape (d,) = {shape}, not {got}: lstsq's solution is a column; take "
+                    ".solution[:, 0] (or .reshape(-1))."
+                ).format(shape=(d,), got=tuple(got.shape))
             )
         raise AssertionError(
-            f"Return one number per latent dimension, shape (d,) = {(d,)}; yours is {tuple(got.shape)}."
+            _("Return one number per latent dimension, shape (d,) = {shape}; yours is {got}.").format(
+                shape=(d,), got=tuple(got.shape)
+            )
         )
-    assert torch.isfinite(got).all() and got.norm() > 0, "Your direction has NaN, infinite or only zero entries."
+    assert torch.isfinite(got).all() and got.norm() > 0, _("Your direction has NaN, infinite or only zero entries.")
     u = _unit(got)
     if _close(u, want, 1e-3):
-        assert abs(float(got.norm()) - 1) < 1e-3, (
-            f"The right direction, but its length is {float(got.norm()):.3f}: divide w by its norm, w / w.norm(), "
-            "so that a step of 1 along it moves a code by 1."
-        )
-        return (
+        assert abs(float(got.norm()) - 1) < 1e-3, _(
+            "The right direction, but its length is {norm:.3f}: divide w by its norm, w / w.norm(), so that a step "
+            "of 1 along it moves a code by 1."
+        ).format(norm=float(got.norm()))
+        return _(
             "Right: the least-squares direction, normalised. Adding a multiple of it to any code (of any class) "
             "changes that style and, in a good G, little else."
         )
     if _close(u, -want, 1e-3):
         raise AssertionError(
-            "Your direction points the wrong way: moving along it makes the measure *smaller*. The fit's w "
-            "already points to where the measure grows; do not negate it."
+            _(
+                "Your direction points the wrong way: moving along it makes the measure *smaller*. The fit's w "
+                "already points to where the measure grows; do not negate it."
+            )
         )
     Z, M = z.double(), m.double()
     Zc, Mc = Z - Z.mean(0), M - M.mean()
     if any(_close(u, _unit(v), 1e-3) for v in (Zc.T @ Mc, Z.T @ M, Z.T @ Mc)):
         raise AssertionError(
-            "z.T @ m is each dimension's covariance with the measure on its own. It equals the least-squares fit "
-            "only when the code's dimensions are uncorrelated (with equal variance); these codes have correlated "
-            "dimensions. Solve the fit: torch.linalg.lstsq(z - z.mean(0), (m - m.mean())[:, None])."
+            _(
+                "z.T @ m is each dimension's covariance with the measure on its own. It equals the least-squares "
+                "fit only when the code's dimensions are uncorrelated (with equal variance); these codes have "
+                "correlated dimensions. Solve the fit: torch.linalg.lstsq(z - z.mean(0), (m - m.mean())[:, None])."
+            )
         )
     fit = lambda a, b: torch.linalg.lstsq(a, b[:, None]).solution[:, 0]  # noqa: E731
     if any(_close(u, _unit(fit(a, b)), 1e-3) for a, b in ((Z, M), (Z, Mc))):
         raise AssertionError(
-            "Centre first: subtract z.mean(0) from the codes and m.mean() from the measure. Without it the fit has "
-            "no intercept, and w has to bend towards the codes' mean to explain the measure's offset."
+            _(
+                "Centre first: subtract z.mean(0) from the codes and m.mean() from the measure. Without it the fit "
+                "has no intercept, and w has to bend towards the codes' mean to explain the measure's offset."
+            )
         )
     raise AssertionError(
-        f"Your direction's cosine with the right one is {float(u @ want):.3f}. Fit the centred measure on the centred "
-        "codes by least squares (torch.linalg.lstsq), then divide w by its norm."
+        _(
+            "Your direction's cosine with the right one is {cosine:.3f}. Fit the centred measure on the centred "
+            "codes by least squares (torch.linalg.lstsq), then divide w by its norm."
+        ).format(cosine=float(u @ want))
     )

@@ -12,6 +12,8 @@ import numpy as np
 import torch
 
 from .._validate import check_int
+from ..i18n import N_
+from ..i18n import figure_text as _f
 from ..models import Labelled, decode, latent_dim, n_classes
 from ._common import _new_ax
 from .dcgan import _gif_path, _write_gif, plot_image_grid
@@ -26,6 +28,11 @@ __all__ = [
     "plot_per_class",
     "save_class_morph_gif",
 ]
+
+
+#: default texts, translated where they are drawn
+_GRID_TITLE = N_("one row per class, one column per z")
+_PER_CLASS_LABEL = N_("conditional G")
 
 
 def _conditional(G):
@@ -55,8 +62,9 @@ def _names(G, class_names):
     return list(names)
 
 
-def plot_class_grid(G, z=None, ax=None, class_names=None, title="one row per class, one column per z"):
+def plot_class_grid(G, z=None, ax=None, class_names=None, title=_GRID_TITLE):
     """Draw G's images of :func:`class_noise` codes (or of ``z``, a Labelled grid), rows labelled by class."""
+    title = _f(title) if title is _GRID_TITLE else title
     z = class_noise(G) if z is None else z
     k, names = _conditional(G), _names(G, class_names)
     n = len(z.y) // k
@@ -96,7 +104,9 @@ def plot_class_blend(G, z, a, b, n=9, ax=None, class_names=None):
     names = _names(G, class_names)
     ax = _new_ax(ax, figsize=(0.9 * n, 1.3))
     images = blend_images(G, z, a, b, np.linspace(0, 1, n))
-    return plot_image_grid(images, ax, nrow=n, title=f"class {names[a]} -> class {names[b]} (same z)")
+    return plot_image_grid(
+        images, ax, nrow=n, title=_f("class {a} -> class {b} (same z)").format(a=names[a], b=names[b])
+    )
 
 
 def plot_style_walk(G, z, label, direction, alphas=(-3, -2, -1, 0, 1, 2, 3), ax=None, title=None):
@@ -110,8 +120,9 @@ def plot_style_walk(G, z, label, direction, alphas=(-3, -2, -1, 0, 1, 2, 3), ax=
     return plot_image_grid(images, ax, nrow=len(codes), title=title)
 
 
-def plot_per_class(report, class_names=None, axes=None, label="conditional G"):
+def plot_per_class(report, class_names=None, axes=None, label=_PER_CLASS_LABEL):
     """Two panels from a :func:`gan_lessons.metrics.conditional_report`: class accuracy, and FID per class vs real."""
+    label = _f(label) if label is _PER_CLASS_LABEL else label
     if axes is None:
         from matplotlib.figure import Figure
 
@@ -120,14 +131,20 @@ def plot_per_class(report, class_names=None, axes=None, label="conditional G"):
     names = class_names or [str(c) for c in range(len(acc))]
     x = np.arange(len(acc))
     axes[0].bar(x, acc, color="tab:blue")
-    axes[0].axhline(report["accuracy"], color="k", ls="--", lw=1, label=f"mean {report['accuracy']:.3f}")
-    axes[0].set(xticks=x, xticklabels=names, ylim=(0, 1.02), ylabel="asked for y, read as y", title=label)
+    axes[0].axhline(
+        report["accuracy"],
+        color="k",
+        ls="--",
+        lw=1,
+        label=_f("mean {accuracy:.3f}").format(accuracy=report["accuracy"]),
+    )
+    axes[0].set(xticks=x, xticklabels=names, ylim=(0, 1.02), ylabel=_f("asked for y, read as y"), title=label)
     axes[0].legend(loc="lower right")
     fid, base = np.asarray(report["fid_per_class"]), np.asarray(report["fid_baseline_per_class"])
     axes[1].bar(x - 0.2, fid, 0.4, label=label, color="tab:orange")
-    axes[1].bar(x + 0.2, base, 0.4, label="real training digits", color="tab:gray")
-    axes[1].set(xticks=x, xticklabels=names, ylabel="digit-FID vs held-out of the class",
-                title="per-class digit-FID (45 held-out digits each)")  # fmt: skip
+    axes[1].bar(x + 0.2, base, 0.4, label=_f("real training digits"), color="tab:gray")
+    axes[1].set(xticks=x, xticklabels=names, ylabel=_f("digit-FID vs held-out of the class"),
+                title=_f("per-class digit-FID (45 held-out digits each)"))  # fmt: skip
     axes[1].legend()
     return axes
 

@@ -21,6 +21,8 @@ from PIL import Image
 
 from .._atomic import atomic_write
 from .._validate import check_choice, check_int
+from ..i18n import N_
+from ..i18n import figure_text as _f
 from ..metrics.digits import nearest_neighbours
 from ..models import Labelled, decode
 from ._common import _new_ax
@@ -38,6 +40,10 @@ __all__ = [
     "save_image",
     "save_morph_gif",
 ]
+
+
+#: default texts, translated where they are drawn
+_HISTOGRAM_TITLE = N_("which digits does G draw?")
 
 
 def _images_numpy(images, name="images"):
@@ -153,25 +159,25 @@ def plot_dcgan_curves(history, steps_per_epoch=None, window=None, axes=None):
         raise ValueError("history is empty: train for at least one step first")
     window = window or max(1, n // 50)
     x = np.asarray(history.step, dtype=float)
-    xlabel = "step"
+    xlabel = _f("step")
     if steps_per_epoch:
-        x, xlabel = x / steps_per_epoch, "epoch"
+        x, xlabel = x / steps_per_epoch, _f("epoch")
     a, b = axes
-    a.plot(x, _smooth(history.loss_d, window), color="tab:red", label="D loss")
-    a.plot(x, _smooth(history.loss_g, window), color="tab:blue", label="G loss")
+    a.plot(x, _smooth(history.loss_d, window), color="tab:red", label=_f("D loss"))
+    a.plot(x, _smooth(history.loss_g, window), color="tab:blue", label=_f("G loss"))
     a.axhline(np.log(4), color="tab:red", ls=":", lw=1)
     a.axhline(np.log(2), color="tab:blue", ls=":", lw=1)
-    a.set(xlabel=xlabel, ylabel="loss", title="losses (dotted: value at D = 1/2)")
-    b.plot(x, _smooth(history.d_real, window), color="black", label="mean D(x), real")
-    b.plot(x, _smooth(history.d_fake, window), color="tab:orange", label="mean D(G(z)), fake")
+    a.set(xlabel=xlabel, ylabel=_f("loss"), title=_f("losses (dotted: value at D = 1/2)"))
+    b.plot(x, _smooth(history.d_real, window), color="black", label=_f("mean D(x), real"))
+    b.plot(x, _smooth(history.d_fake, window), color="tab:orange", label=_f("mean D(G(z)), fake"))
     b.axhline(0.5, color="0.5", ls=":", lw=1)
-    b.set(xlabel=xlabel, ylabel="D output", ylim=(0, 1), title="what D says")
+    b.set(xlabel=xlabel, ylabel=_f("D output"), ylim=(0, 1), title=_f("what D says"))
     for ax in axes:
         ax.legend(loc="best", fontsize=9)
     return axes
 
 
-def plot_class_histogram(shares, ax=None, title="which digits does G draw?", floor=0.05):
+def plot_class_histogram(shares, ax=None, title=_HISTOGRAM_TITLE, floor=0.05):
     """Bar chart of the share of each digit 0..9 (e.g. :func:`gan_lessons.metrics.class_histogram`).
 
     The dotted line is the real data's 10%; bars under ``floor`` (dropped or starved modes) are red.
@@ -179,12 +185,18 @@ def plot_class_histogram(shares, ax=None, title="which digits does G draw?", flo
     shares = np.asarray(shares, dtype=float)
     if shares.shape != (10,):
         raise ValueError(f"shares must have 10 entries (digits 0..9), got shape {shares.shape}")
+    title = _f(title) if title is _HISTOGRAM_TITLE else title
     ax = _new_ax(ax, figsize=(6, 3))
     colors = ["tab:red" if s < floor else "tab:blue" for s in shares]
     ax.bar(np.arange(10), shares, color=colors)
-    ax.axhline(0.1, color="black", ls=":", lw=1, label="real data: 10% each")
+    ax.axhline(0.1, color="black", ls=":", lw=1, label=_f("real data: 10% each"))
     ax.axhline(floor, color="tab:red", ls="--", lw=1, label=f"{floor:.0%}")
-    ax.set(xticks=np.arange(10), xlabel="digit (as the classifier reads it)", ylabel="share of samples", title=title)
+    ax.set(
+        xticks=np.arange(10),
+        xlabel=_f("digit (as the classifier reads it)"),
+        ylabel=_f("share of samples"),
+        title=title,
+    )
     ax.set_ylim(0, max(0.2, 1.35 * shares.max()))
     ax.legend(fontsize=8, loc="upper left", ncol=2)
     return ax
@@ -202,11 +214,11 @@ def plot_nearest_neighbours(samples, images, k=4, fig=None):
         fig = Figure(figsize=(1.1 * (k + 1), 1.15 * len(s)), layout="constrained")
     axes = np.asarray(fig.subplots(len(s), k + 1, squeeze=False))
     for i in range(len(s)):
-        plot_image_grid(s[i : i + 1], axes[i, 0], title="sample" if i == 0 else None)
+        plot_image_grid(s[i : i + 1], axes[i, 0], title=_f("sample") if i == 0 else None)
         for j in range(k):
             plot_image_grid(imgs[idx[i, j] : idx[i, j] + 1], axes[i, j + 1])
             axes[i, j + 1].set_title(f"d={dist[i, j]:.2f}", fontsize=8)
-    fig.suptitle("generated sample | nearest training images (pixel distance)", fontsize=10)
+    fig.suptitle(_f("generated sample | nearest training images (pixel distance)"), fontsize=10)
     return fig
 
 

@@ -17,8 +17,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from ..dynamics import bilinear_field, distance_to_equilibrium
+from ..i18n import figure_text as _f
 from ..metrics.toy import mode_coverage
-from ._common import _new_ax
+from ._common import _display_name, _new_ax
 
 __all__ = [
     "plot_phase_portrait",
@@ -62,12 +63,13 @@ def plot_phase_portrait(path, method="", ax=None, lim=None, field=True):
         ax.quiver(X, Y, U, V, color="0.75", angles="xy", width=0.004)
     color = _METHOD_COLORS.get(method, "tab:blue")
     ax.plot(p[:, 0], p[:, 1], "-", color=color, lw=1.3)
-    ax.plot(*p[0], "o", color="black", ms=6, label="start")
-    ax.plot(*p[-1], "s", color=color, ms=6, label=f"after {len(p) - 1} steps")
-    ax.plot(0, 0, "*", color="gold", mec="black", ms=15, label="equilibrium (0, 0)")
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="x (minimises xy)", ylabel="y (maximises xy)")
+    ax.plot(*p[0], "o", color="black", ms=6, label=_f("start"))
+    ax.plot(*p[-1], "s", color=color, ms=6, label=_f("after {n} steps").format(n=len(p) - 1))
+    ax.plot(0, 0, "*", color="gold", mec="black", ms=15, label=_f("equilibrium (0, 0)"))
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel=_f("x (minimises xy)"), ylabel=_f("y (maximises xy)"))
     ax.set_aspect("equal")
-    ax.set_title((f"{method}\n" if method else "") + f"distance to (0, 0): {d[0]:.2f} → {d[-1]:.2f}", fontsize=10)
+    distance = _f("distance to (0, 0): {start:.2f} → {end:.2f}").format(start=d[0], end=d[-1])
+    ax.set_title((f"{_display_name(method)}\n" if method else "") + distance, fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
     return ax
 
@@ -76,8 +78,9 @@ def plot_distance_to_equilibrium(paths, ax=None):
     """Distance to (0, 0) against step, one line per method (``paths``: method name -> path), log scale."""
     ax = _new_ax(ax, (6, 3.6))
     for method, path in paths.items():
-        ax.semilogy(distance_to_equilibrium(path), color=_METHOD_COLORS.get(method), label=method, lw=1.6)
-    ax.set(xlabel="step", ylabel="distance to (0, 0)", title="who reaches the equilibrium?")
+        label = _display_name(method)
+        ax.semilogy(distance_to_equilibrium(path), color=_METHOD_COLORS.get(method), label=label, lw=1.6)
+    ax.set(xlabel=_f("step"), ylabel=_f("distance to (0, 0)"), title=_f("who reaches the equilibrium?"))
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return ax
@@ -86,17 +89,20 @@ def plot_distance_to_equilibrium(paths, ax=None):
 def plot_generator_loss_gradients(d, grads, ax=None):
     r""":math:`|\partial L_G / \partial \ell|` against :math:`D(G(z))` (``grads``: loss name -> values)."""
     ax = _new_ax(ax, (6, 3.6))
-    names = {"saturating": r"saturating  $\log(1 - D(G(z)))$", "nonsaturating": r"non-saturating  $-\log D(G(z))$"}
+    names = {
+        "saturating": _f(r"saturating  $\log(1 - D(G(z)))$"),
+        "nonsaturating": _f(r"non-saturating  $-\log D(G(z))$"),
+    }
     for loss, g in grads.items():
         ax.plot(d, np.abs(g), color=_METHOD_COLORS.get(loss), lw=2, label=names.get(loss, loss))
     ax.axvspan(0, 0.1, color="tab:red", alpha=0.08)
-    ax.text(0.012, 0.5, "D confidently\nrejects the fakes\n(early training)", fontsize=8, va="center")
+    ax.text(0.012, 0.5, _f("D confidently\nrejects the fakes\n(early training)"), fontsize=8, va="center")
     ax.set(
         xlim=(0, 1),
         ylim=(0, 1.05),
         xlabel=r"$D(G(z))$",
         ylabel=r"$|\partial L_G / \partial\,\mathrm{logit}|$",
-        title="the learning signal G receives",
+        title=_f("the learning signal G receives"),
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
@@ -112,15 +118,16 @@ def plot_saturation(runs, fig=None):
     fig = fig or Figure(figsize=(12, 3.4), layout="constrained")
     axes = fig.subplots(1, 3)
     for loss, r in runs.items():
-        c = _METHOD_COLORS.get(loss)
-        axes[0].plot(r["step"], r["d_fake"], color=c, label=loss, lw=1.2)
-        axes[1].semilogy(r["step"], np.maximum(r["grad_norm"], 1e-30), color=c, label=loss, lw=1.0)
-        axes[2].plot(r["step"], r["g_mean"], color=c, label=loss, lw=1.5)
+        c, label = _METHOD_COLORS.get(loss), _display_name(loss)
+        axes[0].plot(r["step"], r["d_fake"], color=c, label=label, lw=1.2)
+        axes[1].semilogy(r["step"], np.maximum(r["grad_norm"], 1e-30), color=c, label=label, lw=1.0)
+        axes[2].plot(r["step"], r["g_mean"], color=c, label=label, lw=1.5)
         if "target_mean" in r:
-            axes[2].axhline(r["target_mean"], color="black", ls="--", lw=1, label="target mean")
-    axes[0].set(xlabel="step", ylabel=r"mean $D(G(z))$", title="how D judges the fakes")
-    axes[1].set(xlabel="step", ylabel=r"$\|\nabla_{\theta_G} L_G\|$", title="gradient reaching G")
-    axes[2].set(xlabel="step", ylabel="mean of G's samples", title="where G's samples are")
+            axes[2].axhline(r["target_mean"], color="black", ls="--", lw=1, label=_f("target mean"))
+    step = _f("step")
+    axes[0].set(xlabel=step, ylabel=_f(r"mean $D(G(z))$"), title=_f("how D judges the fakes"))
+    axes[1].set(xlabel=step, ylabel=r"$\|\nabla_{\theta_G} L_G\|$", title=_f("gradient reaching G"))
+    axes[2].set(xlabel=step, ylabel=_f("mean of G's samples"), title=_f("where G's samples are"))
     handles, labels = axes[2].get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=True))
     axes[2].legend(uniq.values(), uniq.keys(), fontsize=8)
@@ -149,7 +156,9 @@ def plot_samples_2d(x, target, ax=None, title=None, lim=None, s=3):
 def _coverage_title(head, target, x):
     """``head`` over a line with the modes covered and the share of high-quality samples of ``x``."""
     m = mode_coverage(x, target)
-    return f"{head}\n{m['modes']}/{m['total_modes']} modes, HQ {100 * m['hq_share']:.0f}%"
+    return _f("{head}\n{modes}/{total} modes, HQ {hq:.0f}%").format(
+        head=head, modes=m["modes"], total=m["total_modes"], hq=100 * m["hq_share"]
+    )
 
 
 def plot_samples_over_time(snapshots, target, fig=None, title=None):
@@ -158,7 +167,7 @@ def plot_samples_over_time(snapshots, target, fig=None, title=None):
     fig = fig or Figure(figsize=(2.6 * n, 3.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, (step, x) in zip(axes, snapshots.items(), strict=True):
-        plot_samples_2d(x, target, ax, _coverage_title(f"step {step}", target, x))
+        plot_samples_2d(x, target, ax, _coverage_title(_f("step {step}").format(step=step), target, x))
     if title:
         fig.suptitle(title)
     return fig
@@ -192,17 +201,17 @@ def plot_coverage_over_time(records, fig=None, title=None):
     axes = np.asarray(fig.subplots(2, n, sharey="row", squeeze=False))
     for j, (name, trackers) in enumerate(records.items()):
         for i, t in enumerate(trackers):
-            kw = {"color": f"C{i}", "lw": 1.3, "alpha": 0.85, "label": f"seed {i}"}
+            kw = {"color": f"C{i}", "lw": 1.3, "alpha": 0.85, "label": _f("seed {i}").format(i=i)}
             axes[0, j].plot(t.steps, t.modes, drawstyle="steps-post", **kw)
             axes[1, j].plot(t.steps, 100 * np.asarray(t.hq_share), **kw)
         total = len(trackers[0].target.centers) if trackers else 8
         axes[0, j].axhline(total, color="black", ls=":", lw=0.8)
         axes[0, j].set(title=name, ylim=(-0.3, total + 0.5))
-        axes[1, j].set(xlabel="generator step", ylim=(0, 100))
+        axes[1, j].set(xlabel=_f("generator step"), ylim=(0, 100))
         for a in axes[:, j]:
             a.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("modes covered")
-    axes[1, 0].set_ylabel("high-quality samples (%)")
+    axes[0, 0].set_ylabel(_f("modes covered"))
+    axes[1, 0].set_ylabel(_f("high-quality samples (%)"))
     axes[0, 0].legend(fontsize=7, loc="lower right")
     if title:
         fig.suptitle(title)
@@ -220,8 +229,8 @@ def plot_mode_occupancy(tracker, ax=None, title=None):
     steps = np.asarray(tracker.steps)
     edges = np.concatenate([steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else 1)]])
     mesh = ax.pcolormesh(edges, np.arange(share.shape[0] + 1), share, cmap="Blues", vmin=0, shading="flat")
-    ax.figure.colorbar(mesh, ax=ax, label="share of samples\nnearest the mode", pad=0.01)
-    ax.set(xlabel="generator step", ylabel="mode", yticks=np.arange(share.shape[0]) + 0.5)
+    ax.figure.colorbar(mesh, ax=ax, label=_f("share of samples\nnearest the mode"), pad=0.01)
+    ax.set(xlabel=_f("generator step"), ylabel=_f("mode"), yticks=np.arange(share.shape[0]) + 0.5)
     ax.set_yticklabels(range(share.shape[0]))
     if title:
         ax.set_title(title)

@@ -16,7 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .._validate import check_int
+from ..i18n import N_
+from ..i18n import figure_text as _f
 from ..metrics.toy import ToySnapshot
+from ._common import _display_name
 
 __all__ = [
     "plot_toy_densities",
@@ -27,9 +30,19 @@ __all__ = [
 
 #: colours of the curves: the target, the generator, the discriminator, the optimal D*, G before training
 _CURVE_COLORS = {"data": "black", "g": "tab:blue", "d": "tab:red", "dstar": "0.3", "init": "0.6"}
+#: default titles, translated where they are drawn
+_DENSITIES_TITLE = N_(r"$p_{data}$ and $p_g$")
+_DISCRIMINATOR_TITLE = N_("discriminator")
+_MAPPING_TITLE = N_(r"how G bends the noise: $z \mapsto G(z)$")
+_DEFAULT_TITLES = (_DENSITIES_TITLE, _DISCRIMINATOR_TITLE, _MAPPING_TITLE)
 
 
-def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=r"$p_{data}$ and $p_g$"):
+def _title(title):
+    """A default title translated (figure text); a caller's own title as given."""
+    return _f(title) if any(title is t for t in _DEFAULT_TITLES) else title
+
+
+def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=_DENSITIES_TITLE):
     r"""The target density :math:`p_{data}` against the generator's: its samples' histogram and KDE :math:`\hat p_g`.
 
     Parameters
@@ -49,47 +62,54 @@ def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=
         s = np.asarray(samples).ravel()
         counts, edges = np.histogram(s, bins=np.linspace(grid[0], grid[-1], bins + 1))
         counts = counts / (len(s) * np.diff(edges))  # a density: area = share of samples inside the grid
-        ax.stairs(counts, edges, fill=True, color=_CURVE_COLORS["g"], alpha=0.25, label="samples $G(z)$ (histogram)")
-    ax.plot(grid, p_data, color=_CURVE_COLORS["data"], lw=2, label=r"target $p_{data}$")
+        ax.stairs(
+            counts, edges, fill=True, color=_CURVE_COLORS["g"], alpha=0.25, label=_f("samples $G(z)$ (histogram)")
+        )
+    ax.plot(grid, p_data, color=_CURVE_COLORS["data"], lw=2, label=_f(r"target $p_{data}$"))
     if p_g is not None:
-        ax.plot(grid, p_g, color=_CURVE_COLORS["g"], lw=1.8, label=r"$\hat p_g$ (KDE of samples)")
+        ax.plot(grid, p_g, color=_CURVE_COLORS["g"], lw=1.8, label=_f(r"$\hat p_g$ (KDE of samples)"))
     top = max(np.max(p_data), np.max(p_g) if p_g is not None else 0.0)
     ax.set_ylim(0, 1.35 * min(top, 3 * np.max(p_data)))  # a collapsed G's spike is cut, the target stays visible
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
-    ax.set_ylabel("density")
-    ax.set_title(title)
+    ax.set_ylabel(_f("density"))
+    ax.set_title(_title(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
-def plot_discriminator_1d(ax, grid, d, d_star=None, p_sum=None, title="discriminator"):
+def plot_discriminator_1d(ax, grid, d, d_star=None, p_sum=None, title=_DISCRIMINATOR_TITLE):
     r"""The discriminator :math:`D(x)` over the data axis, beside the optimal :math:`D^* = p_{data} / (p_{data}+p_g)`.
 
     At the equilibrium both are the constant 1/2 (Goodfellow et al. 2014, Prop. 1 and Thm. 1).
     If ``p_sum`` (:math:`p_{data} + p_g` on the grid) is given, :math:`D^*` is drawn only where it is at
     least 1% of its maximum: elsewhere it is a ratio of two vanishing numbers and means nothing.
     """
-    ax.axhline(0.5, color="0.5", lw=0.8, ls=":", label="1/2 (equilibrium)")
+    ax.axhline(0.5, color="0.5", lw=0.8, ls=":", label=_f("1/2 (equilibrium)"))
     if d_star is not None:
         d_star = np.asarray(d_star, dtype=float)
         if p_sum is not None:  # where neither density has mass, D* is 0/0: not drawn
             p_sum = np.asarray(p_sum, dtype=float)
             d_star = np.where(p_sum > 0.01 * p_sum.max(), d_star, np.nan)
         ax.plot(
-            grid, d_star, color=_CURVE_COLORS["dstar"], lw=1.8, ls="--", label=r"optimal $D^*$ for current $\hat p_g$"
+            grid,
+            d_star,
+            color=_CURVE_COLORS["dstar"],
+            lw=1.8,
+            ls="--",
+            label=_f(r"optimal $D^*$ for current $\hat p_g$"),
         )
-    ax.plot(grid, d, color=_CURVE_COLORS["d"], lw=2, label="$D(x)$ (the network)")
+    ax.plot(grid, d, color=_CURVE_COLORS["d"], lw=2, label=_f("$D(x)$ (the network)"))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
-    ax.set_ylabel("probability that x is real")
-    ax.set_title(title)
+    ax.set_ylabel(_f("probability that x is real"))
+    ax.set_title(_title(title))
     ax.legend(fontsize=8, loc="best")
     return ax
 
 
-def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=r"how G bends the noise: $z \mapsto G(z)$"):
+def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=_MAPPING_TITLE):
     r"""The generator as a function of 1-D noise, :math:`z \mapsto G(z)`, optionally before training too.
 
     For a Gaussian target :math:`\mathcal{N}(\mu, \sigma^2)` and :math:`z \sim \mathcal{N}(0, 1)`, the
@@ -105,14 +125,15 @@ def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=r"how G bend
                 color=_CURVE_COLORS["data"],
                 lw=1,
                 ls=":",
-                label=r"perfect: $\mu \pm \sigma z$" if sign == 1 else None,
+                label=_f(r"perfect: $\mu \pm \sigma z$") if sign == 1 else None,
             )
     if before is not None:
-        ax.plot(z, np.asarray(before).ravel(), color=_CURVE_COLORS["init"], lw=1.8, ls="--", label="G before training")
-    ax.plot(z, np.asarray(gz).ravel(), color=_CURVE_COLORS["g"], lw=2, label="G now" if before is not None else "G")
-    ax.set_xlabel("noise z")
+        label = _f("G before training")
+        ax.plot(z, np.asarray(before).ravel(), color=_CURVE_COLORS["init"], lw=1.8, ls="--", label=label)
+    ax.plot(z, np.asarray(gz).ravel(), color=_CURVE_COLORS["g"], lw=2, label=_f("G now") if before is not None else "G")
+    ax.set_xlabel(_f("noise z"))
     ax.set_ylabel("G(z)")
-    ax.set_title(title)
+    ax.set_title(_title(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
@@ -132,7 +153,7 @@ def _curves(ax, x, series, refs, ylabel, title, marker=None, logy=False, xmax=10
         low = min(min(np.min(y) for y in series.values()), 1e-2)
         ax.set_ylim(0.7 * low, 1.0)  # at least two decades, so there are always labelled ticks
     ax.set_xlim(-0.02 * max(xmax, 10), 1.02 * max(xmax, 10))
-    ax.set_xlabel("generator steps")
+    ax.set_xlabel(_f("generator steps"))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
@@ -161,23 +182,23 @@ def _dashboard_curves(axes, shown, xmax):
     _curves(
         axes[0],
         x,
-        {"$L_D$": [t.loss_d for t in shown], f"$L_G$ ({s.g_loss})": [t.loss_g for t in shown]},
+        {"$L_D$": [t.loss_d for t in shown], f"$L_G$ ({_display_name(s.g_loss)})": [t.loss_g for t in shown]},
         {
             r"$\log 4$": (np.log(4.0), _CURVE_COLORS["d"]),
             rf"${'' if eq_g > 0 else '-'}\log 2$": (eq_g, _CURVE_COLORS["g"]),
         },
-        "loss (evaluation batch)",
-        "losses",
+        _f("loss (evaluation batch)"),
+        _f("losses"),
         marker=s.step,
         xmax=xmax,
     )
     _curves(
         axes[1],
         x,
-        {"mean $D(x)$, x real": [t.d_real for t in shown], "mean $D(G(z))$": [t.d_fake for t in shown]},
+        {_f("mean $D(x)$, x real"): [t.d_real for t in shown], _f("mean $D(G(z))$"): [t.d_fake for t in shown]},
         {"1/2": (0.5, "0.4")},
-        "mean output of D",
-        "mean D on real and fake",
+        _f("mean output of D"),
+        _f("mean D on real and fake"),
         marker=s.step,
         xmax=xmax,
     )
@@ -185,10 +206,13 @@ def _dashboard_curves(axes, shown, xmax):
     _curves(
         axes[2],
         x,
-        {"KS distance": [max(t.ks, 1e-4) for t in shown], "JSD (nats, KDE)": [max(t.jsd, 1e-4) for t in shown]},
-        {r"$\log 2$ (JSD max)": (np.log(2.0), "0.6")},
-        "distance to the target (log scale)",
-        "how far is $p_g$ from $p_{data}$?",
+        {
+            _f("KS distance"): [max(t.ks, 1e-4) for t in shown],
+            _f("JSD (nats, KDE)"): [max(t.jsd, 1e-4) for t in shown],
+        },
+        {_f(r"$\log 2$ (JSD max)"): (np.log(2.0), "0.6")},
+        _f("distance to the target (log scale)"),
+        _f("how far is $p_g$ from $p_{data}$?"),
         marker=s.step,
         logy=True,
         xmax=xmax,
@@ -226,15 +250,31 @@ def plot_toy_dashboard(snapshots: Sequence[ToySnapshot], index=-1, fig=None):
     fig, axes = _dashboard_axes(fig)
     plot_toy_densities(axes[0, 0], s.grid, s.p_data, s.p_g, s.samples)
     plot_discriminator_1d(
-        axes[0, 1], s.grid, s.d, s.d_star, p_sum=s.p_data + s.p_g, title=r"discriminator $D(x)$ and optimal $D^*(x)$"
+        axes[0, 1],
+        s.grid,
+        s.d,
+        s.d_star,
+        p_sum=s.p_data + s.p_g,
+        title=_f(r"discriminator $D(x)$ and optimal $D^*(x)$"),
     )
     plot_mapping(axes[0, 2], s.z, s.gz, before=snapshots[0].gz, mean=s.target_mean, std=s.target_std)
     xmax = max(t.step for t in snapshots)  # replay keeps the whole run's axis
     _dashboard_curves(axes[1], snapshots[: index + 1], xmax)
     fig.suptitle(
-        f"{s.label} — after {s.step} G steps and {s.d_steps} D steps:  KS {s.ks:.3f} ({len(s.samples):,} samples)   "
-        f"JSD {s.jsd:.4f} nats   "
-        f"mean D(x) {s.d_real:.3f}   mean D(G(z)) {s.d_fake:.3f}",
+        _f(
+            "{label} — after {g_steps} G steps and {d_steps} D steps:  KS {ks:.3f} ({n:,} samples)   "
+            "JSD {jsd:.4f} nats   "
+            "mean D(x) {d_real:.3f}   mean D(G(z)) {d_fake:.3f}"
+        ).format(
+            label=s.label,
+            g_steps=s.step,
+            d_steps=s.d_steps,
+            ks=s.ks,
+            n=len(s.samples),
+            jsd=s.jsd,
+            d_real=s.d_real,
+            d_fake=s.d_fake,
+        ),
         fontsize=12,
     )
     return fig

@@ -18,6 +18,8 @@ import torch
 from matplotlib.figure import Figure
 
 from .._validate import check_int, check_number
+from ..i18n import N_, _
+from ..i18n import figure_text as _f
 from ..metrics.conditional import find_style_direction
 from ..models import latent_dim, n_classes
 from ..plotting.conditional import blend_images, save_class_morph_gif
@@ -25,6 +27,9 @@ from ..plotting.dcgan import plot_image_grid, save_image
 from ._common import _figure_png
 
 __all__ = ["ArtStudio"]
+
+#: how the style sliders read to a learner (the names stay English: ``update(slant=1.5)`` uses them)
+_STYLE_NAMES = {"slant": N_("slant"), "thickness": N_("thickness")}
 
 
 class ArtStudio:
@@ -75,8 +80,16 @@ class ArtStudio:
         what = f"{1 - self.t:.2f} {a} + {self.t:.2f} {b}"
         if self.t in (0, 1) or self.a == self.b:
             what = b if self.t == 1 else a
-        style = ", ".join(f"{n} {v:+.1f}" for n, v in self.alphas.items() if v)
+        style = ", ".join(f"{self._style_label(n, _f)} {v:+.1f}" for n, v in self.alphas.items() if v)
         return f"{what} (z #{self.seed}{', ' + style if style else ''})"
+
+    def _style_label(self, name, translate):
+        """How style slider ``name`` reads: ``translate`` (figure text or widget text) of its display name."""
+        if name in _STYLE_NAMES:
+            return translate(_STYLE_NAMES[name])
+        if name.startswith("free ") and name[5:].isdigit():  # the unnamed directions, "free 1", "free 2", ...
+            return translate(N_("free {i}")).format(i=name[5:])
+        return name
 
     def update(self, a=None, b=None, t=None, seed=None, **alphas):
         """Change any of class ``a``, class ``b``, blend ``t`` (0: all a, 1: all b), code ``seed``, style sliders.
@@ -115,7 +128,9 @@ class ArtStudio:
         """The gallery as a figure, one tile per favourite."""
         fig = Figure(figsize=(min(8, max(len(self.gallery), 1)) * 0.9 + 0.4, 1.3), layout="constrained")
         if self.gallery:
-            plot_image_grid(np.stack(self.gallery), fig.subplots(), nrow=8, title=f"gallery ({len(self.gallery)})")
+            plot_image_grid(
+                np.stack(self.gallery), fig.subplots(), nrow=8, title=_f("gallery ({n})").format(n=len(self.gallery))
+            )
         return fig
 
     def save_gallery(self, path, scale=8):
@@ -134,17 +149,20 @@ class ArtStudio:
         import ipywidgets as w  # a notebook's library: imported only when a widget is built
 
         options = [(n, c) for c, n in enumerate(self.class_names)]
-        pick_a = w.Dropdown(options=options, value=self.a, description="class a")
-        pick_b = w.Dropdown(options=options, value=self.b, description="blend with")
-        blend = w.FloatSlider(value=self.t, min=0, max=1, step=0.05, description="blend t")
-        sliders = {n: w.FloatSlider(value=v, min=-4, max=4, step=0.25, description=n) for n, v in self.alphas.items()}
+        pick_a = w.Dropdown(options=options, value=self.a, description=_("class a"))
+        pick_b = w.Dropdown(options=options, value=self.b, description=_("blend with"))
+        blend = w.FloatSlider(value=self.t, min=0, max=1, step=0.05, description=_("blend t"))
+        sliders = {
+            n: w.FloatSlider(value=v, min=-4, max=4, step=0.25, description=self._style_label(n, _))
+            for n, v in self.alphas.items()
+        }
         seed = w.IntText(value=self.seed, description="z #", layout=w.Layout(width="160px"))
-        buttons = [w.Button(description=d) for d in ("new z", "keep", "export gallery PNG", "export GIF")]
+        buttons = [w.Button(description=d) for d in (_("new z"), _("keep"), _("export gallery PNG"), _("export GIF"))]
         status = w.HTML()
         self._image = w.Image(value=_figure_png(self.figure), format="png")
         self._gallery_image = w.Image(value=_figure_png(self.gallery_figure()), format="png")
 
-        def changed(_):
+        def changed(_change):
             styles = {n: s.value for n, s in sliders.items()}
             self.update(a=pick_a.value, b=pick_b.value, t=blend.value, seed=max(0, int(seed.value)), **styles)
 
@@ -153,11 +171,11 @@ class ArtStudio:
                 if button is buttons[0]:
                     seed.value = self.seed + 1  # redraws through `changed`
                 elif button is buttons[1]:
-                    status.value = f"kept #{self.keep()}: {self.caption()}"
+                    status.value = _("kept #{n}: {caption}").format(n=self.keep(), caption=self.caption())
                 elif button is buttons[2]:
-                    status.value = f"saved <code>{self.save_gallery(gallery_png)}</code>"
+                    status.value = _("saved <code>{path}</code>").format(path=self.save_gallery(gallery_png))
                 else:
-                    status.value = f"saved <code>{self.save_gif(gif)}</code>"
+                    status.value = _("saved <code>{path}</code>").format(path=self.save_gif(gif))
             except (ValueError, OSError) as e:
                 status.value = f"<b>{e}</b>"
 

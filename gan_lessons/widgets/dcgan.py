@@ -15,6 +15,8 @@ import torch
 from matplotlib.figure import Figure
 
 from .._validate import check_int
+from ..i18n import _
+from ..i18n import figure_text as _f
 from ..models import latent_dim
 from ..plotting.dcgan import decode_latents, plot_image_grid, save_image
 from ._common import _figure_png
@@ -49,8 +51,8 @@ class GridScrubber:
         """The title of grid ``i``: its step, and its epoch when ``steps_per_epoch`` is known."""
         s = self.steps[i]
         if self.steps_per_epoch:
-            return f"epoch {s / self.steps_per_epoch:g} (step {s})"
-        return f"step {s}"
+            return _f("epoch {epoch:g} (step {step})").format(epoch=s / self.steps_per_epoch, step=s)
+        return _f("step {step}").format(step=s)
 
     def show(self, i):
         """Draw grid ``i``; returns the figure."""
@@ -69,7 +71,7 @@ class GridScrubber:
         """A slider over the recorded grids (with a play button) above the picture."""
         import ipywidgets as w  # a notebook's library: imported only when a widget is built
 
-        slider = w.IntSlider(value=self.index, min=0, max=len(self.grids) - 1, description="snapshot",
+        slider = w.IntSlider(value=self.index, min=0, max=len(self.grids) - 1, description=_("snapshot"),
                              continuous_update=True, layout=w.Layout(width="420px"))  # fmt: skip
         play = w.Play(value=self.index, min=0, max=len(self.grids) - 1, interval=400)
         w.jslink((play, "value"), (slider, "value"))
@@ -132,16 +134,16 @@ class LatentExplorer:
         """One slider per direction, the image, and a button that saves it to ``save_to``."""
         import ipywidgets as w  # a notebook's library: imported only when a widget is built
 
-        sliders = [w.FloatSlider(value=a, min=-3, max=3, step=0.1, description=f"direction {i + 1}",
+        sliders = [w.FloatSlider(value=a, min=-3, max=3, step=0.1, description=_("direction {i}").format(i=i + 1),
                                  continuous_update=True) for i, a in enumerate(self.alphas)]  # fmt: skip
         self._image = w.Image(value=_figure_png(self.figure), format="png")
-        button, status = w.Button(description="save this digit"), w.HTML()
+        button, status = w.Button(description=_("save this digit")), w.HTML()
 
-        def changed(_):
+        def changed(_change):
             self.update([s.value for s in sliders])
 
-        def clicked(_):
-            status.value = f"saved to <code>{self.save(save_to)}</code>"
+        def clicked(_click):
+            status.value = _("saved to <code>{path}</code>").format(path=self.save(save_to))
 
         for s in sliders:
             s.observe(changed, names="value")

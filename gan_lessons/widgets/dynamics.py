@@ -13,6 +13,9 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from ..dynamics import METHODS, bilinear_game
+from ..i18n import _
+from ..i18n import figure_text as _f
+from ..plotting._common import _display_name
 from ..plotting.dynamics import plot_distance_to_equilibrium, plot_phase_portrait
 from ._common import _figure_png
 
@@ -45,7 +48,7 @@ class PhasePortrait:
         left, right = self.figure.subplots(1, 2, width_ratios=[1, 1.15])
         plot_phase_portrait(path, method, left, lim=max(1.6, 1.1 * float(abs(path).max())))
         plot_distance_to_equilibrium({method: path}, right)
-        right.set_title(f"{method}, step size {lr:g}")
+        right.set_title(_f("{method}, step size {lr:g}").format(method=_display_name(method), lr=lr))
         if self._ui is not None:
             self._ui["image"].value = self.png()
         return path
@@ -60,13 +63,18 @@ class PhasePortrait:
 
         style = {"description_width": "90px"}
         controls = {
-            "method": w.ToggleButtons(options=list(METHODS), value=self.method, description="method", style=style),
+            "method": w.ToggleButtons(
+                options=[(_display_name(m, _), m) for m in METHODS],
+                value=self.method,
+                description=_("method"),
+                style=style,
+            ),
             "lr": w.FloatSlider(
                 value=self.lr,
                 min=0.02,
                 max=1.5,  # past 1, even extragradient spirals out (the lesson asks learners to try it)
                 step=0.02,
-                description="step size η",
+                description=_("step size η"),
                 style=style,
                 layout=w.Layout(width="420px"),
             ),
@@ -75,14 +83,14 @@ class PhasePortrait:
                 min=10,
                 max=400,
                 step=10,
-                description="steps",
+                description=_("steps"),
                 style=style,
                 layout=w.Layout(width="420px"),
             ),
         }
         self._ui = {"controls": controls, "image": w.Image(value=self.png(), format="png")}
 
-        def changed(_):
+        def changed(_change):
             self.update(controls["method"].value, float(controls["lr"].value), int(controls["steps"].value))
 
         for c in controls.values():

@@ -20,8 +20,11 @@ import torch
 from .. import runs, training
 from .._validate import check_int
 from ..games import GAN
+from ..i18n import _
+from ..i18n import figure_text as _f
 from ..metrics.toy import toy_snapshot
 from ..models import sample_noise
+from ..plotting._common import _display_name
 from ..plotting.toy_gan import plot_toy_dashboard
 from ..recipes import ToyConfig, toy_config
 from ._common import _figure_png
@@ -87,10 +90,13 @@ class ToyGANDashboard:
         self._z_grid = torch.zeros(201, cfg.z_dim)
         self._z_grid[:, 0] = torch.linspace(-3, 3, 201)  # the mapping along the first noise coordinate
         self.snapshots = []
-        return self.record("initial")
+        return self.record(_f("initial"))
 
     def record(self, label="", G=None, D=None):
-        """Measure the current (or given) G and D, append a :class:`ToySnapshot`, redraw if live; return it."""
+        """Measure the current (or given) G and D, append a :class:`ToySnapshot`, redraw if live; return it.
+
+        ``label`` heads the dashboard's title (figure text: the dashboard's own labels are translated).
+        """
         s = toy_snapshot(
             self.G if G is None else G,
             self.D if D is None else D,
@@ -145,7 +151,7 @@ class ToyGANDashboard:
         def on_step(info):
             if info.step % self.every == 0 or info.step == info.total:
                 self.g_steps, self.d_steps = info.step, info.step * k
-                self.record("training", info.G, info.D)
+                self.record(_f("training"), info.G, info.D)
                 wait = max(self.min_interval, 3 * self._draw_seconds)  # drawing takes at most ~1/4 of the time
                 if self.live and self._ui is not None and time.perf_counter() - self._last_draw >= wait:
                     self.update()
@@ -153,7 +159,7 @@ class ToyGANDashboard:
         r = runs.train_run(self.run, callbacks=[on_step, *callbacks])
         self.g_steps, self.d_steps = r.step, r.step * k
         if self.latest.step != r.step:  # stopped early by a callback: record where it stopped
-            self.record("stopped")
+            self.record(_f("stopped"))
         if self._ui is not None:
             self.update()
         return r
@@ -178,7 +184,8 @@ class ToyGANDashboard:
             z = sample_noise(self.G, self.cfg.batch_size, self.run.rng)  # (batch_size, z_dim)
             loss = training.d_step(self.G, self.D, opt_d, real=real, z=z)[0]
             self.d_steps += 1
-        self.record(f"{n} D step{'s' if n > 1 else ''} by hand")
+        # Translators: figure text, so no ngettext (Chinese needs one form); the English has two.
+        self.record((_f("{n} D step by hand") if n == 1 else _f("{n} D steps by hand")).format(n=n))
         self.update_if_shown()
         return loss
 
@@ -193,7 +200,8 @@ class ToyGANDashboard:
             z = sample_noise(self.G, self.cfg.batch_size, self.run.rng)  # (batch_size, z_dim)
             loss = training.g_step(self.G, self.D, opt_g, z=z, game=GAN(g_loss=self.cfg.loss))
             self.g_steps += 1
-        self.record(f"{n} G step{'s' if n > 1 else ''} by hand")
+        # Translators: figure text, so no ngettext (Chinese needs one form); the English has two.
+        self.record((_f("{n} G step by hand") if n == 1 else _f("{n} G steps by hand")).format(n=n))
         self.update_if_shown()
         return loss
 
@@ -270,16 +278,18 @@ class ToyGANDashboard:
         buttons = {
             name: w.Button(description=text, layout=w.Layout(width="130px"))
             for name, text in (
-                ("train", "Train (new run)"),
-                ("reset", "New game"),
-                ("d", "D step ×n"),
-                ("g", "G step ×n"),
+                ("train", _("Train (new run)")),
+                ("reset", _("New game")),
+                ("d", _("D step ×n")),
+                ("g", _("G step ×n")),
             )
         }
         buttons["train"].button_style = "primary"
-        n_hand = w.BoundedIntText(value=1, min=1, max=1000, description="n per click", layout=w.Layout(width="180px"))
+        n_hand = w.BoundedIntText(
+            value=1, min=1, max=1000, description=_("n per click"), layout=w.Layout(width="180px")
+        )
         replay = w.IntSlider(
-            value=0, min=0, max=0, description="replay", continuous_update=False, layout=w.Layout(width="600px")
+            value=0, min=0, max=0, description=_("replay"), continuous_update=False, layout=w.Layout(width="600px")
         )
         image = w.Image(format="png")
         self._ui = {
@@ -314,7 +324,7 @@ def _recipe_controls(w, cfg):
             base=10,
             min=-5,
             max=-1,
-            description="lr of G",
+            description=_("lr of G"),
             style=style,
             layout=lay,
             readout_format=".1e",
@@ -324,24 +334,33 @@ def _recipe_controls(w, cfg):
             base=10,
             min=-5,
             max=-1,
-            description="lr of D",
+            description=_("lr of D"),
             style=style,
             layout=lay,
             readout_format=".1e",
         ),
-        "k": w.IntSlider(value=cfg.k, min=1, max=10, description="k (D steps/G step)", style=style, layout=lay),
+        "k": w.IntSlider(value=cfg.k, min=1, max=10, description=_("k (D steps/G step)"), style=style, layout=lay),
         "batch_size": w.Dropdown(
             options=sorted({16, 32, 64, 128, 256, 512, cfg.batch_size}),
             value=cfg.batch_size,
-            description="batch size",
+            description=_("batch size"),
             style=style,
             layout=lay,
         ),
         "g_loss": w.ToggleButtons(
-            options=["nonsaturating", "saturating"], value=cfg.loss, description="G loss", style=style
+            options=[(_display_name(loss, _), loss) for loss in ("nonsaturating", "saturating")],
+            value=cfg.loss,
+            description=_("G loss"),
+            style=style,
         ),
         "steps": w.IntSlider(
-            value=cfg.steps, min=50, max=max(6000, cfg.steps), step=50, description="steps", style=style, layout=lay
+            value=cfg.steps,
+            min=50,
+            max=max(6000, cfg.steps),
+            step=50,
+            description=_("steps"),
+            style=style,
+            layout=lay,
         ),
     }
 
@@ -349,7 +368,7 @@ def _recipe_controls(w, cfg):
 def _with_buttons_disabled(buttons, fn):
     """A click handler that runs ``fn`` with all ``buttons`` disabled, so a long run cannot be started twice."""
 
-    def handler(_):
+    def handler(_click):
         for b in buttons.values():
             b.disabled = True
         try:

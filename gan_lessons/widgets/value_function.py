@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 
 from .._validate import check_int
 from ..data import GaussianMixture, gaussian, toy_target
+from ..i18n import _
+from ..plotting._common import _display_name
 from ..plotting.value_function import plot_value_explorer
 from ..theory import LOG4, generator_criterion, js_divergence, optimal_discriminator
 from ._common import _figure_png
@@ -128,11 +130,11 @@ class ValueExplorer:
     def readout_html(self):
         """The live read-outs: V(D*, G), JSD and -log 4 + 2 JSD, as a line of HTML."""
         s = self.state
-        return (
-            f"<b>V(D*, G)</b> = {s['value']:.4f} &nbsp; <b>JSD</b> = {s['jsd']:.4f} nats &nbsp; "
-            f"<b>−log 4 + 2·JSD</b> = {s['thm1']:.4f} &nbsp; (minimum −log 4 = −1.3863 only when p<sub>g</sub> = "
-            f"p<sub>data</sub>)"
-        )
+        return _(
+            "<b>V(D*, G)</b> = {value:.4f} &nbsp; <b>JSD</b> = {jsd:.4f} nats &nbsp; "
+            "<b>−log 4 + 2·JSD</b> = {thm1:.4f} &nbsp; (minimum −log 4 = −1.3863 only when p<sub>g</sub> = "
+            "p<sub>data</sub>)"
+        ).format(value=s["value"], jsd=s["jsd"], thm1=s["thm1"])
 
     def _sync_controls(self):
         c = self._ui["controls"]
@@ -151,7 +153,7 @@ class ValueExplorer:
         style = {"description_width": "90px"}
         controls = {
             "target": w.ToggleButtons(
-                options=list(EXPLORER_TARGETS),
+                options=[(_display_name(t, _), t) for t in EXPLORER_TARGETS],
                 description="p_data",
                 style=style,
                 value=self._target if isinstance(self._target, str) else "mixture",
@@ -161,7 +163,7 @@ class ValueExplorer:
                 min=-6,
                 max=10,
                 step=0.05,
-                description="mean of p_g",
+                description=_("mean of p_g"),
                 style=style,
                 layout=w.Layout(width="420px"),
                 continuous_update=True,
@@ -171,7 +173,7 @@ class ValueExplorer:
                 min=0.2,
                 max=4,
                 step=0.05,
-                description="std of p_g",
+                description=_("std of p_g"),
                 style=style,
                 layout=w.Layout(width="420px"),
                 continuous_update=True,
@@ -184,7 +186,7 @@ class ValueExplorer:
             "syncing": False,
         }
 
-        def changed(_):
+        def changed(_change):
             if not self._ui["syncing"]:
                 self.update(controls["target"].value, float(controls["mean"].value), float(controls["std"].value))
 

@@ -12,6 +12,9 @@ from matplotlib.figure import Figure
 from .._validate import check_number
 from ..data import GaussianMixture
 from ..divergences import divergence_curves
+from ..i18n import _
+from ..i18n import figure_text as _f
+from ..plotting._common import _display_name
 from ..plotting.wasserstein import plot_divergence_explorer
 from ._common import _figure_png
 
@@ -47,7 +50,7 @@ def divergence_explorer_state(target="gaussian", shift=1.0, width=1.0, n=2001):
     dict
         ``x``, ``p_data``, ``p_g`` (arrays); ``curves`` (:func:`~gan_lessons.divergences.divergence_curves`
         over s in [-6, 6]); ``values`` and ``slopes`` at ``shift`` (name -> float); ``shift``, ``width``,
-        ``target_name``, ``xlim``.
+        ``target_name``, ``title`` (the target as the picture names it, in the course's language), ``xlim``.
     """
     tgt = _target(target, width)
     shift = check_number("shift", shift, -6.0, 6.0)
@@ -65,6 +68,7 @@ def divergence_explorer_state(target="gaussian", shift=1.0, width=1.0, n=2001):
         "shift": float(shift),
         "width": float(width),
         "target_name": tgt.name,
+        "title": _f("{target}, width x{width:g}").format(target=_display_name(target), width=float(width)),
         "xlim": (-10, 10),
     }
 
@@ -105,7 +109,8 @@ class DivergenceExplorer:
     def readout_html(self):
         """Each divergence and its slope at the current shift, as a line of HTML."""
         s = self.state
-        cells = [f"<b>{k}</b> = {v:.3f} (slope {s['slopes'][k]:+.3f})" for k, v in s["values"].items()]
+        cell = _("<b>{name}</b> = {value:.3f} (slope {slope:+.3f})")
+        cells = [cell.format(name=k, value=v, slope=s["slopes"][k]) for k, v in s["values"].items()]
         return " &nbsp; ".join(cells)
 
     def widget(self):
@@ -114,17 +119,19 @@ class DivergenceExplorer:
 
         style, lay = {"description_width": "90px"}, w.Layout(width="420px")
         controls = {
-            "target": w.ToggleButtons(options=list(DIVERGENCE_TARGETS), value=self._target, description="p_data"),
+            "target": w.ToggleButtons(
+                options=[(_display_name(t, _), t) for t in DIVERGENCE_TARGETS], value=self._target, description="p_data"
+            ),
             "shift": w.FloatSlider(
-                value=self.state["shift"], min=-6, max=6, step=0.05, description="shift s", style=style, layout=lay
+                value=self.state["shift"], min=-6, max=6, step=0.05, description=_("shift s"), style=style, layout=lay
             ),
             "width": w.FloatSlider(
-                value=self.state["width"], min=0.1, max=2, step=0.05, description="width", style=style, layout=lay
+                value=self.state["width"], min=0.1, max=2, step=0.05, description=_("width"), style=style, layout=lay
             ),
         }
         self._ui = {"readout": w.HTML(self.readout_html()), "image": w.Image(value=self.png(), format="png")}
 
-        def changed(_):
+        def changed(_change):
             self.update(controls["target"].value, float(controls["shift"].value), float(controls["width"].value))
 
         for c in controls.values():
