@@ -223,3 +223,49 @@ def test_a_chinese_learner_notebook_run_headless_says_not_attempted_in_chinese(t
     assert len(html) == 4 and all(missing in h and hint in h for h in html), html
     streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "missing from font" not in streams and "does not have a glyph" not in streams
+
+
+# ---- the Chinese README and documents --------------------------------------------------------------
+
+
+def quick_start(readme):
+    """The commands of a README's Quick-start section (the first bash block after its heading)."""
+    section = readme.split("## Quick start" if "## Quick start" in readme else "## 快速开始", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_the_chinese_readme_has_the_same_two_commands_opening_chinese_lesson_1():
+    english = quick_start((ROOT / "README.md").read_text())
+    chinese = quick_start((ROOT / "README.zh-CN.md").read_text(encoding="utf-8"))
+    assert len(english) == len(chinese) == 2
+    assert chinese[1] == english[1]  # the test command is the very same
+    assert chinese[0] == english[0].replace(
+        "notebooks/01_value_function.ipynb", "notebooks/zh-CN/01_value_function.ipynb"
+    )
+    assert chinese[0] != english[0]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "README.zh-CN.md", "docs/zh-CN/workshop.md"])
+def test_binder_opens_chinese_lesson_1(doc):
+    assert "urlpath=lab/tree/notebooks/zh-CN/01_value_function.ipynb" in (ROOT / doc).read_text(encoding="utf-8")
+    assert (ROOT / "notebooks" / "zh-CN" / "01_value_function.ipynb").exists()
+
+
+CHINESE_DOCS = ["README.zh-CN.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "zh-CN").glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", CHINESE_DOCS)
+def test_chinese_documents_link_to_files_that_exist_and_use_the_glossary(doc):
+    import re
+
+    path = ROOT / doc
+    body = path.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", body):
+        if target.startswith(("http://", "https://", "#", "mailto:")):
+            continue
+        assert (path.parent / target.split("#")[0]).exists(), f"{doc}: broken link {target}"
+    if doc.endswith("glossary.md"):
+        return  # it names the words not to use
+    for bad, good in GLOSSARY[1]:
+        assert bad not in body.replace(good, ""), f"{doc}: {bad!r} is not the glossary's term, use {good!r}"
