@@ -49,7 +49,7 @@ _LANGUAGE_CELL = {
         "# 图中的中文需要中文字体；没有时图保持英文，python -m gan_lessons doctor 会告诉你如何安装。\n"
         "from gan_lessons.i18n import set_language\n"
         "\n"
-        'set_language("zh-CN")'
+        'LANGUAGE = set_language("zh-CN")'
     )
 }
 
