@@ -44,17 +44,21 @@ def _url(name, value):
     return value.rstrip("/")
 
 
-def nbgitpuller_link(hub, lesson=1, repo=REPOSITORY, branch="main"):
+def nbgitpuller_link(hub, lesson=1, repo=REPOSITORY, branch="main", language="en"):
     """The link that gives a learner their own copy of the course on ``hub`` and opens ``lesson`` in JupyterLab.
 
     nbgitpuller (``/hub/user-redirect/git-pull``) clones ``repo`` at ``branch`` into ``~/gan-lessons`` on the
     first click and merges your updates on later clicks without overwriting the learner's edits.
+    ``language="zh-CN"`` opens the lesson's Chinese edition (``notebooks/zh-CN/``).
     """
     hub, repo = _url("hub", hub), _url("repo", repo)
     n = check_int("lesson", lesson, minimum=1, maximum=len(LESSONS))
     if not isinstance(branch, str) or not branch or any(c.isspace() for c in branch):
         raise ValueError(f"branch must be a git branch name, got {branch!r}")
-    urlpath = f"lab/tree/{FOLDER}/notebooks/{LESSONS[n - 1]}.ipynb"
+    if language not in ("en", "zh-CN"):
+        raise ValueError(f"language must be 'en' or 'zh-CN', got {language!r}")
+    edition = "" if language == "en" else f"{language}/"
+    urlpath = f"lab/tree/{FOLDER}/notebooks/{edition}{LESSONS[n - 1]}.ipynb"
     query = f"repo={quote(repo, safe='')}&branch={quote(branch, safe='')}&urlpath={quote(urlpath, safe='')}"
     return f"{hub}/hub/user-redirect/git-pull?{query}"
 

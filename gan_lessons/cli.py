@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import i18n
@@ -29,35 +28,6 @@ class CLIError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + message
         raise CLIError(_("{message} (see '{prog} --help')").format(message=message, prog=self.prog))
-
-
-# argparse's own words ("usage:", "options", its error messages) come from gettext too: listed here so that
-# Babel extracts them into the course's catalogue, and looked up there while main() runs (_argparse_speaks).
-_ARGPARSE_MESSAGES = (
-    N_("usage: "),
-    N_("positional arguments"),
-    N_("options"),
-    N_("show this help message and exit"),
-    N_("the following arguments are required: %s"),
-    N_("unrecognized arguments: %s"),
-    N_("invalid choice: %(value)r (choose from %(choices)s)"),
-    N_("argument %(argument_name)s: %(message)s"),
-    N_("expected one argument"),
-    N_("ambiguous option: %(option)s could match %(matches)s"),
-    N_("invalid %(type)s value: %(value)r"),
-    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
-)
-
-
-@contextmanager
-def _argparse_speaks():
-    """While the command line runs, argparse's gettext lookups use the course's catalogue and language."""
-    saved = argparse._, argparse.ngettext
-    argparse._, argparse.ngettext = i18n.gettext, i18n.ngettext
-    try:
-        yield
-    finally:
-        argparse._, argparse.ngettext = saved
 
 
 def _flag(name, convert, check, wording):
@@ -245,6 +215,9 @@ def build_parser():
         "--repo", metavar="URL", default=None, help=_("the course's git repository (default: the course's)")
     )
     link.add_argument("--branch", default="main", help=_("the branch learners get (default main)"))
+    link.add_argument(
+        "--lang", choices=["en", "zh-CN"], default=None, help=_("the edition (default: this command's language)")
+    )
     _add_authoring(sub)
     return p
 
@@ -402,7 +375,7 @@ def main(argv=None):
     except ValueError as e:
         print(f"gan_lessons: error: {e}", file=sys.stderr)
         return 1
-    with i18n.language(lang), _argparse_speaks():
+    with i18n.language(lang), i18n.argparse_speaks():
         return _main(argv)
 
 
@@ -417,7 +390,11 @@ def _main(argv):
         if args.command == "classroom-link":
             from .classroom import REPOSITORY, nbgitpuller_link
 
-            print(nbgitpuller_link(args.hub, args.lesson, args.repo or REPOSITORY, args.branch))
+            print(
+                nbgitpuller_link(
+                    args.hub, args.lesson, args.repo or REPOSITORY, args.branch, args.lang or i18n.get_language()
+                )
+            )
             return 0
         if args.command == "doctor":
             from .doctor import doctor

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "_",
     "N_",
     "figure_text",
+    "argparse_speaks",
 ]
 
 DOMAIN = "gan_lessons"
@@ -144,6 +146,37 @@ def N_(message):
     Translate it where it is shown, with ``_(message)``: the language may change after import.
     """
     return message
+
+
+# argparse's own words ("usage:", "options", its error messages) come from gettext too: listed here so that
+# Babel extracts them into the course's catalogue, and looked up there while the command line runs.
+_ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+@contextmanager
+def argparse_speaks():
+    """While the command line runs, argparse's gettext lookups use the course's catalogue and language."""
+    import argparse
+
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = gettext, ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
 
 
 def figure_text(message):

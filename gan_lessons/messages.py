@@ -115,6 +115,7 @@ def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
 
     root = Path(root) if root is not None else Path.cwd()
     template = extract_messages(root)
+    pot_text = _po_text(template)  # now: merging shares message objects with the template
     pot, po, mo = _locale_files(root, lang)
     if po.exists():
         with po.open("rb") as f:
@@ -134,7 +135,7 @@ def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
         )
     problems = []
     if check:
-        if not pot.exists() or pot.read_bytes() != _po_text(template):
+        if not pot.exists() or pot.read_bytes() != pot_text:
             problems.append(f"{pot} is out of date: run python -m gan_lessons translations")
         problems += [f"{po}: {p}" for p in message_problems(catalog, template)]
         if not mo.exists() or mo.read_bytes() != _mo_bytes(catalog):
@@ -155,7 +156,7 @@ def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
     catalog.revision_date = _STAMP
     pot.parent.mkdir(parents=True, exist_ok=True)
     po.parent.mkdir(parents=True, exist_ok=True)
-    pot.write_bytes(_po_text(template))
+    pot.write_bytes(pot_text)
     po.write_bytes(_po_text(catalog))
     with po.open("rb") as f:  # compile what was written, as a reader of the .po would
         mo.write_bytes(_mo_bytes(read_po(f, locale=lang.replace("-", "_"))))

@@ -3,7 +3,7 @@
 import json
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import yaml
@@ -76,6 +76,9 @@ def test_nbgitpuller_link():
                  "urlpath": "lab/tree/gan-lessons/notebooks/04_dcgan.ipynb"}  # fmt: skip
     other = classroom.nbgitpuller_link("http://10.0.0.5:8000", 1, "https://gitlab.example.org/me/fork.git", "spring")
     assert "repo=https%3A%2F%2Fgitlab.example.org%2Fme%2Ffork.git&branch=spring" in other
+    chinese = classroom.nbgitpuller_link("https://hub.example.org/", lesson=4, language="zh-CN")
+    assert chinese.endswith("urlpath=" + quote("lab/tree/gan-lessons/notebooks/zh-CN/04_dcgan.ipynb", safe=""))
+    assert (ROOT / "notebooks" / "zh-CN" / "04_dcgan.ipynb").exists()
 
 
 @pytest.mark.parametrize("kw, words", [
@@ -85,6 +88,7 @@ def test_nbgitpuller_link():
     ({"hub": "https://h.org", "lesson": 0}, "lesson"),
     ({"hub": "https://h.org", "branch": "two words"}, "branch"),
     ({"hub": "https://h.org", "repo": "github.com/x/y"}, "repo"),
+    ({"hub": "https://h.org", "language": "fr"}, "language"),
 ])  # fmt: skip
 def test_bad_links_are_refused(kw, words):
     with pytest.raises(ValueError, match=re.escape(words)):
@@ -95,6 +99,8 @@ def test_classroom_link_command(capsys):
     assert main(["classroom-link", "--hub", "https://hub.example.org", "--lesson", "6"]) == 0
     out = capsys.readouterr().out.strip()
     assert out == classroom.nbgitpuller_link("https://hub.example.org", 6)
+    assert main(["classroom-link", "--hub", "https://hub.example.org", "--lang", "zh-CN"]) == 0
+    assert capsys.readouterr().out.strip() == classroom.nbgitpuller_link("https://hub.example.org", 1, language="zh-CN")
     assert main(["classroom-link", "--hub", "hub.example.org"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "http(s) address" in err[0]
