@@ -30,7 +30,7 @@ import torch
 
 from ._validate import check_int, check_number, check_seed, check_type
 from .games import GAN
-from .i18n import N_, _
+from .i18n import _
 from .models import sample_noise
 
 __all__ = [
@@ -236,19 +236,16 @@ class EMA:
         self.update(info.G)
 
 
-_TRAINING = N_("training")  #: the progress bar's default description, translated when a bar is made
-
-
-def progress_bar(total=None, every=10, desc=_TRAINING, **kw):
+def progress_bar(total=None, every=10, desc=None, **kw):
     """A callback that shows a ``tqdm.auto`` progress bar (a widget in Jupyter, text in a terminal).
 
     Returns a callable with a ``close()`` method; it refreshes every ``every`` steps and shows the
-    latest losses. The default description and the losses' labels speak the course's language; a
+    latest losses. ``desc`` (default: "training") and the losses' labels speak the course's language; a
     ``desc`` you pass is shown as given.
     """
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, desc=_(desc) if desc is _TRAINING else desc, **kw)
+    bar = tqdm(total=total, desc=_("training") if desc is None else desc, **kw)
     loss_d, loss_g = _("loss_d"), _("loss_g")  # the postfix's labels, in the language of the bar's start
 
     def callback(info):
