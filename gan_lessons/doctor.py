@@ -106,13 +106,14 @@ def checks():
         writable = os.access(cache, os.W_OK)
     except OSError:
         writable = False
+    empty = _("empty")
     have = [p.name for p in sorted(cache.iterdir())] if writable else []
     out.append(
         (
             writable,
             False,
             _("data cache"),
-            f"{cache} ({', '.join(have) or _('empty')})",
+            f"{cache} ({', '.join(have) or empty})",
             _("set GAN_LESSONS_CACHE to a writable folder"),
         )
     )

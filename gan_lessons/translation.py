@@ -196,6 +196,8 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$")
 _CODE = re.compile(r"`[^`]+`")
 _LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _HTML_ATTR = re.compile(r"(?:href|src)=\"([^\"]+)\"")
+# a line break between two Chinese characters (or full-width punctuation) inside a paragraph: shown as a space
+_CJK_BREAK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]\n[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])")
 
 
@@ -280,6 +282,12 @@ def translation_issues(english, translated, glossary=None):
             f"bold/italic render differently: {emphasis[0]} in English, {emphasis[1]} here (a ** or * next to "
             "full-width punctuation and a Chinese character does not open or close: move it, e.g. "
             "**判别器**（discriminator）)"
+        )
+    breaks = _CJK_BREAK.findall(_FENCE.sub(" ", translated))
+    if breaks:
+        issues.append(
+            f"{len(breaks)} line break(s) between Chinese characters, e.g. {breaks[0]!r}: Markdown shows each as "
+            "a space; join the lines"
         )
     heads = [re.findall(r"^(#+) ", t, re.MULTILINE) for t in (english, translated)]
     if heads[0] != heads[1]:

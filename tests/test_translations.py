@@ -152,6 +152,8 @@ def test_a_catalogue_round_trips_and_rejects_a_cell_twice(tmp_path):
         ("The discriminator $D$ wins.", "鉴别器 $D$ 获胜。", "the glossary's translation is '判别器'"),
         ("The discriminator $D$ wins.", "判别器 $D$ 获胜，不是鉴别器。", "'鉴别器' is not the glossary's term"),
         ("Mode collapse again.", "又一次模式坍塌。", "the glossary's translation is '模式崩溃'"),
+        ("One sentence\nover two lines.", "一句话，\n分两行。", "line break(s) between Chinese characters"),
+        ("A sentence with $x$\nover two lines.", "含 $x$\n的一句话。", None),
     ],
 )
 def test_translation_issues_catch_what_a_careless_translation_changes(english, chinese, problem):
