@@ -12,6 +12,7 @@ The language is chosen once, explicitly: a Chinese notebook's first code cell ru
 
     >>> from gan_lessons.i18n import set_language, _
     >>> set_language("zh-CN")
+    'zh-CN'
     >>> _("Well done.")
     '做得好。'
 """
