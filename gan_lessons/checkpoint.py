@@ -11,8 +11,11 @@ import errno
 import io
 import math
 import pickletools
+import signal
+import threading
 import warnings
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -33,20 +36,38 @@ def save_checkpoint(path, **state):
     """Write ``state`` (tensors, numbers, strings, lists, tuples and dicts only) to ``path``, atomically.
 
     A crash (or a full disk) mid-write never leaves a truncated file at ``path``, and an existing
-    checkpoint is only replaced by a complete new one (:func:`gan_lessons._atomic.atomic_write`).
+    checkpoint is only replaced by a complete new one (:func:`gan_lessons._atomic.atomic_write`). A Ctrl-C
+    during the write takes effect when the write is done (:func:`_ctrl_c_after`).
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CheckpointError(f"cannot write checkpoint: folder {folder} does not exist")
     try:
-        with atomic_write(path) as f:
+        with _ctrl_c_after(), atomic_write(path) as f:
             torch.save({"format": CHECKPOINT_FORMAT, **state}, f)
     except (OSError, RuntimeError) as e:  # a full disk shows up as either, RuntimeError from torch's zip writer
         full = getattr(e, "errno", None) == errno.ENOSPC or "unexpected pos" in str(e) or "No space" in str(e)
         why = "the disk is full" if full else (getattr(e, "strerror", None) or str(e).splitlines()[0])
         raise CheckpointError(f"cannot write checkpoint {path}: {why}; the previous checkpoint there is kept") from None
     return path
+
+
+@contextmanager
+def _ctrl_c_after():
+    """Hold SIGINT back while the block runs (Unix, main thread); it is delivered when the block ends.
+
+    A KeyboardInterrupt raised inside torch's zip writer comes out as a RuntimeError from C++, which
+    would read like a failed (full-disk) write; held back, Ctrl-C stops the run just after the save.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _carries_code(path):

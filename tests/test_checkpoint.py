@@ -45,3 +45,29 @@ def test_old_checkpoint_resumes(name, more):
     assert r.step == r.total_steps > state["step"]
     assert r.history.loss_d[: state["step"]] == state["history"]["loss_d"]
     assert np.isfinite(r.sample(8)).all()
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="Unix signal masks only")
+def test_ctrl_c_during_a_save_takes_effect_after_it(tmp_path, monkeypatch):
+    """A SIGINT that lands inside torch.save waits: the checkpoint is written whole, then KeyboardInterrupt comes."""
+    import os
+    import signal
+
+    import torch
+
+    from gan_lessons import checkpoint
+
+    real_save = torch.save
+
+    def interrupted_save(obj, f):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of the write
+        real_save(obj, f)
+
+    monkeypatch.setattr(checkpoint.torch, "save", interrupted_save)
+    path = tmp_path / "checkpoint.pt"
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save_checkpoint(path, step=7, weights=torch.arange(5.0))
+    monkeypatch.setattr(checkpoint.torch, "save", real_save)
+    state = load_checkpoint(path)
+    assert state["step"] == 7 and torch.equal(state["weights"], torch.arange(5.0))
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # the mask is restored
