@@ -3,7 +3,8 @@
 ``solutions/NN_*.ipynb`` holds everything; :func:`build_notebooks` (``python -m gan_lessons notebooks``)
 writes ``notebooks/NN_*.ipynb`` from it, dropping the cells tagged ``solution`` (see
 :mod:`gan_lessons.exercises` and ``docs/exercises.md``) and every output. A test checks that the two
-never drift apart. Learners never need this module.
+never drift apart. The same build writes the editions in other languages (``solutions/zh-CN/``,
+``notebooks/zh-CN/``) from :mod:`gan_lessons.translation`'s catalogues. Learners never need this module.
 """
 
 from __future__ import annotations

@@ -129,8 +129,11 @@ def language_from_environment(environ=None, use_locale=True):
 
 
 def gettext(message):
-    """``message`` in the language in use (English when it has no translation)."""
-    return _active["translations"].gettext(message)
+    """``message`` in the language in use (English when it has no translation).
+
+    An empty message (or ``None``: no title) comes back as it is: gettext would give the catalogue's header.
+    """
+    return _active["translations"].gettext(message) if message else message
 
 
 def ngettext(singular, plural, n):
@@ -187,7 +190,7 @@ def figure_text(message):
     (:func:`gan_lessons.fonts.use_cjk_font`); where none is installed, figures keep their English
     text, silently, and ``python -m gan_lessons doctor`` says how to install a font.
     """
-    if _active["language"] == "en":
+    if _active["language"] == "en" or not message:
         return message
     from .fonts import use_cjk_font
 

@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+from .i18n import _
 from .translation import EDITIONS, _source, check_edition, update_catalogues
 
 __all__ = ["KEYWORDS", "extract_messages", "message_problems", "update_messages", "translations_command"]
@@ -168,8 +169,6 @@ def translations_command(update_catalogues_too=False, check=False, import_json=(
 
     Prints each problem on a line and returns the exit status: 0 when everything is translated and current.
     """
-    from .i18n import _
-
     problems = []
     for lang in EDITIONS:
         if update_catalogues_too and not check:

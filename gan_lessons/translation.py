@@ -121,9 +121,9 @@ def catalogue_problems(nb, catalogue):
     return problems
 
 
-def _relink(markdown, depth=1):
-    """Relative links that leave the folder gain one ``../`` per folder level the edition adds."""
-    return re.sub(r"(\]\(|src=\")\.\./", lambda m: m.group(1) + "../" * (depth + 1), markdown)
+def _relink(markdown):
+    """Relative links that leave the folder gain a ``../``: the edition sits one folder deeper (``zh-CN/``)."""
+    return re.sub(r"(\]\(|src=\")\.\./", lambda m: m.group(1) + "../../", markdown)
 
 
 def translated_version(nb, catalogue, lang):

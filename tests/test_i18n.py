@@ -57,6 +57,7 @@ def test_set_language_switches_and_context_restores():
         assert _("usage: ") == "usage: "
     assert get_language() == "zh-CN"
     assert _("a message nobody translated") == "a message nobody translated"  # English is the fallback
+    assert _("") == "" and figure_text("") == ""  # not the catalogue's header, which gettext keeps under ""
 
 
 @pytest.mark.parametrize("bad, error", [("fr", ValueError), ("", ValueError), (None, TypeError), (1, TypeError)])

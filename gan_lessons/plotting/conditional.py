@@ -64,7 +64,7 @@ def _names(G, class_names):
 
 def plot_class_grid(G, z=None, ax=None, class_names=None, title=_GRID_TITLE):
     """Draw G's images of :func:`class_noise` codes (or of ``z``, a Labelled grid), rows labelled by class."""
-    title = _f(title) if title is _GRID_TITLE else title
+    title = _f(title)  # the default, translated; a title of the caller's with no translation stays as it is
     z = class_noise(G) if z is None else z
     k, names = _conditional(G), _names(G, class_names)
     n = len(z.y) // k
@@ -122,7 +122,7 @@ def plot_style_walk(G, z, label, direction, alphas=(-3, -2, -1, 0, 1, 2, 3), ax=
 
 def plot_per_class(report, class_names=None, axes=None, label=_PER_CLASS_LABEL):
     """Two panels from a :func:`gan_lessons.metrics.conditional_report`: class accuracy, and FID per class vs real."""
-    label = _f(label) if label is _PER_CLASS_LABEL else label
+    label = _f(label)
     if axes is None:
         from matplotlib.figure import Figure
 

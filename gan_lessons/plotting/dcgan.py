@@ -185,7 +185,7 @@ def plot_class_histogram(shares, ax=None, title=_HISTOGRAM_TITLE, floor=0.05):
     shares = np.asarray(shares, dtype=float)
     if shares.shape != (10,):
         raise ValueError(f"shares must have 10 entries (digits 0..9), got shape {shares.shape}")
-    title = _f(title) if title is _HISTOGRAM_TITLE else title
+    title = _f(title)  # the default, translated; a title of the caller's with no translation stays as it is
     ax = _new_ax(ax, figsize=(6, 3))
     colors = ["tab:red" if s < floor else "tab:blue" for s in shares]
     ax.bar(np.arange(10), shares, color=colors)

@@ -34,12 +34,6 @@ _CURVE_COLORS = {"data": "black", "g": "tab:blue", "d": "tab:red", "dstar": "0.3
 _DENSITIES_TITLE = N_(r"$p_{data}$ and $p_g$")
 _DISCRIMINATOR_TITLE = N_("discriminator")
 _MAPPING_TITLE = N_(r"how G bends the noise: $z \mapsto G(z)$")
-_DEFAULT_TITLES = (_DENSITIES_TITLE, _DISCRIMINATOR_TITLE, _MAPPING_TITLE)
-
-
-def _title(title):
-    """A default title translated (figure text); a caller's own title as given."""
-    return _f(title) if any(title is t for t in _DEFAULT_TITLES) else title
 
 
 def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=_DENSITIES_TITLE):
@@ -73,7 +67,7 @@ def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
     ax.set_ylabel(_f("density"))
-    ax.set_title(_title(title))
+    ax.set_title(_f(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
@@ -104,7 +98,7 @@ def plot_discriminator_1d(ax, grid, d, d_star=None, p_sum=None, title=_DISCRIMIN
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
     ax.set_ylabel(_f("probability that x is real"))
-    ax.set_title(_title(title))
+    ax.set_title(_f(title))
     ax.legend(fontsize=8, loc="best")
     return ax
 
@@ -133,7 +127,7 @@ def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=_MAPPING_TIT
     ax.plot(z, np.asarray(gz).ravel(), color=_CURVE_COLORS["g"], lw=2, label=_f("G now") if before is not None else "G")
     ax.set_xlabel(_f("noise z"))
     ax.set_ylabel("G(z)")
-    ax.set_title(_title(title))
+    ax.set_title(_f(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
