@@ -192,3 +192,18 @@ def test_uncached_classifier_leaves_no_file_and_global_rng(cache_dir, monkeypatc
     digit_classifier(cache=False)
     assert torch.equal(torch.rand(3), expected)  # the learner's random stream is untouched
     assert not cache_dir.exists() or not list(cache_dir.iterdir())
+
+
+@pytest.mark.parametrize("context", ["no_grad", "inference_mode"])
+def test_first_use_inside_no_grad_trains_the_classifier(cache_dir, monkeypatch, context):
+    """A fresh machine: the first metric call, made under no_grad or inference mode, trains the classifier."""
+    real_train = digit_metrics._train_classifier
+    monkeypatch.setattr(digit_metrics, "_train_classifier", lambda i, lab: real_train(i, lab, epochs=1))
+    monkeypatch.setattr(digit_metrics, "_CLASSIFIERS", {})
+    images = load_digits(8)[:40]
+    with getattr(torch, context)():
+        confidence = classifier_confidence(images)
+        fid = digit_fid(images)
+    assert 0.1 <= confidence <= 1 and np.isfinite(fid)
+    assert (cache_dir / f"digit_classifier_{digit_metrics.DIGIT_CLASSIFIER_VERSION}.pt").is_file()
+    assert not torch.is_inference(next(digit_classifier().parameters()))  # usable outside inference mode too

@@ -140,6 +140,13 @@ def digit_classifier(cache=True, retrain=False, verbose=False):
     """
     if cache and not retrain and DIGIT_CLASSIFIER_VERSION in _CLASSIFIERS:
         return _CLASSIFIERS[DIGIT_CLASSIFIER_VERSION]
+    # The first use may come from inside a caller's torch.no_grad() or inference_mode() (a metric on samples):
+    # training needs autograd, and its tensors must be ordinary ones.
+    with torch.inference_mode(False), torch.enable_grad():
+        return _load_or_train_classifier(cache, retrain, verbose)
+
+
+def _load_or_train_classifier(cache, retrain, verbose):
     path = default_cache_dir() / f"digit_classifier_{DIGIT_CLASSIFIER_VERSION}.pt"
     net, source = None, "trained"
     if cache and not retrain and path.is_file():
