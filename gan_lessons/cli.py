@@ -7,14 +7,17 @@ Every error is one readable line on stderr and a non-zero exit status, never a t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from . import i18n
 from ._atomic import atomic_write
+from ._interrupt import CtrlC
 from ._validate import check_int, check_number, check_seed
 from .i18n import N_, _
 
@@ -256,7 +259,7 @@ def _start(args, given):
     return runs.start_run(cfg, progress=progress, device=device)
 
 
-def _train(args):
+def _train(args, ctrl_c):
     from . import runs
     from .runs import distributed
     from .training import StopTraining
@@ -282,15 +285,9 @@ def _train(args):
                 steps=r.total_steps, max_steps=args.max_steps, flag="--steps" if args.recipe == "toy" else "--epochs"
             )
         )
-    interrupted = []
-
-    def on_ctrl_c(signum, frame):  # first Ctrl-C: finish this step, save, stop; second: abort at once
-        if interrupted and distributed.world()[1] == 1:  # torchrun passes the terminal's Ctrl-C on: one press, two
-            raise KeyboardInterrupt
-        interrupted.append(True)
 
     def stop_if_asked(info):  # under torchrun every rank stops at the same step, when any rank was interrupted
-        if distributed.any_rank(interrupted):
+        if distributed.any_rank(ctrl_c.stop_requested):
             raise StopTraining
 
     if args.recipe == "toy":  # tiny MLPs: a second thread only adds overhead (measured in benchmarks/toy_1d.py)
@@ -299,7 +296,7 @@ def _train(args):
         torch.set_num_threads(1)
     ckpt = out / "checkpoint.pt"
     before = ckpt.stat().st_mtime_ns if ckpt.exists() else None
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)  # only now: Ctrl-C while loading data just stops
+    ctrl_c.training(single_process=distributed.world()[1] == 1)  # only now: Ctrl-C while loading data just stops
     try:
         progress = sys.stderr.isatty() and distributed.is_main()
         runs.train_run(r, out=out, progress=progress, callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every)
@@ -311,7 +308,7 @@ def _train(args):
             else _("interrupted before the first checkpoint; nothing was written")
         ) from None
     finally:
-        signal.signal(signal.SIGINT, previous)
+        ctrl_c.mode = "ignore"  # saved: what is left is saying so
         distributed.shutdown()
     if not distributed.is_main():  # rank 0 reports for all
         return 0
@@ -323,7 +320,8 @@ def _train(args):
             file=sys.stderr,
         )
         return 130
-    figures = {k: v for k, v in runs.summarise(r).items() if k not in ("config", "kind")}
+    summary = json.loads((out / "summary.json").read_text())  # the figures train_run computed and wrote
+    figures = {k: v for k, v in summary.items() if k not in ("config", "kind")}
     print(
         _("trained {kind} to step {step} on {device} in {seconds:.1f} s; wrote {ckpt}").format(
             kind=r.kind, step=r.step, device=r.device, seconds=r.seconds, ckpt=ckpt
@@ -364,27 +362,52 @@ def _translations(args):
     return translations_command(args.update_catalogues, args.check, args.import_json)
 
 
-def main(argv=None):
+def main(argv=None, *, _ctrl_c=None):
     """Entry point; returns the exit status.
 
     Speaks the language ``GAN_LESSONS_LANG`` asks for, else the locale's
-    (:func:`gan_lessons.i18n.language_from_environment`).
+    (:func:`gan_lessons.i18n.language_from_environment`). Ctrl-C is handled while it runs
+    (:class:`gan_lessons._interrupt.CtrlC`); the handler it found is put back when it returns.
     """
+    ctrl_c, main_thread = _ctrl_c or CtrlC(), threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, ctrl_c) if main_thread and _ctrl_c is None else None
     try:
-        lang = i18n.language_from_environment()
-    except ValueError as e:
-        print(f"gan_lessons: error: {e}", file=sys.stderr)
-        return 1
-    with i18n.language(lang), i18n.argparse_speaks():
-        return _main(argv)
+        try:
+            lang = i18n.language_from_environment()
+        except ValueError as e:
+            print(f"gan_lessons: error: {e}", file=sys.stderr)
+            return 1
+        with i18n.language(lang), i18n.argparse_speaks():
+            return _main(argv, ctrl_c)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
-def _main(argv):
-    parser = build_parser()
+def program(ctrl_c=None):
+    """The ``gan-lessons`` command and ``python -m gan_lessons``: :func:`main`, then exit the process.
+
+    Ctrl-C is handled from the first moment to the last (``ctrl_c``, already installed by ``__main__``): also
+    when the shell started the command with SIGINT ignored (``cmd &``), and while Python shuts down, when the
+    outcome already said stands.
+    """
+    if ctrl_c is None:
+        ctrl_c = CtrlC()
+        signal.signal(signal.SIGINT, ctrl_c)
     try:
-        args = parser.parse_args(argv)
+        status = main(_ctrl_c=ctrl_c)
+    except KeyboardInterrupt:  # between the handler's start and main's own handling
+        status = 130
+        print("gan_lessons: interrupted; nothing was written", file=sys.stderr)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the outcome is said: shutting down, the status stands
+    sys.exit(status)
+
+
+def _main(argv, ctrl_c):
+    try:
+        args = build_parser().parse_args(argv)
         if args.command == "train":
-            return _train(args)
+            return _train(args, ctrl_c)
         if args.command == "sample":
             return _sample(args)
         if args.command == "classroom-link":

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gan_lessons"
 
 # Bottom to top, as drawn in docs/architecture.md. A name is a top-level module or sub-package.
 LAYERS = [
-    {"__init__", "_validate", "_atomic", "fonts"},
+    {"__init__", "_validate", "_atomic", "_interrupt", "fonts"},
     {"i18n"},
     {"theory", "losses", "data", "models", "checkpoint"},
     {"games", "divergences"},

@@ -6,6 +6,7 @@ one line on stderr is enough, and in a real process where signals or a second pr
 
 import os
 import pickle
+import random
 import signal
 import subprocess
 import sys
@@ -209,6 +210,39 @@ def test_second_ctrl_c_names_the_periodic_checkpoint(tmp_path):
     assert "nothing was written" not in err
     assert "checkpoint" in err and "--resume" in err
     assert load_checkpoint(ckpt)["step"] >= 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(8))
+def test_a_burst_of_ctrl_c_at_random_moments_is_one_line(tmp_path, seed):
+    """1-4 presses at random moments: during imports, data loading, training, the save or Python's shutdown.
+
+    Whatever they hit: exit status 130 (or 0 when they all came after a finished run's report), one line on
+    stderr, no traceback, and the checkpoint, if any, whole. Odd seeds train a short run that usually ends
+    while the presses come, so some land in the final save and the interpreter's shutdown.
+    """
+    rng = random.Random(seed)
+    steps = 150 if seed % 2 else 100_000
+    args = ["train", "toy", "--data", "ring8", "--steps", steps, "--checkpoint-every", 40, "--out", "run"]
+    p = _start(args, tmp_path)
+    time.sleep(rng.uniform(0.0, 3.0))
+    for _ in range(rng.randint(1, 4)):
+        if p.poll() is not None:
+            break
+        p.send_signal(signal.SIGINT)
+        time.sleep(rng.uniform(0.0, 0.4))
+    out, err = p.communicate(timeout=120)
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    assert "Traceback" not in err and "Error" not in err, err
+    if p.returncode == 0:  # every press came after the run had finished and said so
+        assert steps == 150 and err == "" and out.startswith("trained"), (out, err)
+    else:
+        assert p.returncode == 130 and len(err.strip().splitlines()) == 1, err
+    if "nothing was written" in err:
+        assert not ckpt.exists()
+    if ckpt.exists():
+        assert load_checkpoint(ckpt)["step"] >= 1  # whole: it loads
+    assert not [f for f in ckpt.parent.glob("*") if f.name not in ("checkpoint.pt", "summary.json")]
 
 
 # ---------------------------------------------------------------- 5. two runs, one folder
