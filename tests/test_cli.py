@@ -30,6 +30,7 @@ def assert_one_line_error(rc, err, *words):
         assert w in lines[0], lines[0]
 
 
+@pytest.mark.slow  # a real process
 def test_train_toy_sample_and_resume_a_shorter_run(tmp_path):
     rc, out, err = cli("train", "toy", "--steps", 40, "--seed", 3, "--out", tmp_path / "part")
     assert rc == 0, err
@@ -54,6 +55,7 @@ def test_train_toy_sample_and_resume_a_shorter_run(tmp_path):
     assert x.dtype == np.float32 and x.shape == (300, 1) and np.isfinite(x).all()
 
 
+@pytest.mark.slow  # a real process
 def test_ctrl_c_saves_and_resume_is_bit_identical(tmp_path):
     import signal
     import time
@@ -93,6 +95,7 @@ def test_train_toy_2d_and_sample_shape(tmp_path):
     assert np.load(tmp_path / "s.npy").shape == (7, 2)
 
 
+@pytest.mark.slow  # a real process
 def test_train_dcgan_tiny_and_sample(tmp_path, monkeypatch):
     # a tiny DCGAN run on a folder of images the test makes, to keep it fast
     from PIL import Image
@@ -167,6 +170,7 @@ def test_bad_input_is_one_readable_line(tmp_path, capsys, args, words):
     assert (tmp_path / "toy" / "checkpoint.pt").read_bytes() == good  # nothing lost
 
 
+@pytest.mark.slow  # a real process
 def test_bad_input_in_a_real_process(tmp_path):
     rc, _, err = cli("train", "toy", "--steps", "-1", "--out", tmp_path)
     assert_one_line_error(rc, err, "--steps")

@@ -300,6 +300,7 @@ def test_sample_per_class_needs_a_conditional_g():
 # ---------------------------------------------------------------------------------- the command line
 
 
+@pytest.mark.slow  # a real process
 def test_cli_trains_a_conditional_folder_and_samples_a_class(tmp_path):
     root = _class_folder(tmp_path / "shapes", ["circle", "square"], per_class=4, size=10)
     rc, out, err = cli("train", "dcgan", "--conditional", "--data", root, "--epochs", 2, "--out", tmp_path / "run")

@@ -196,6 +196,7 @@ def test_ctrl_c_while_loading_data_stops_at_once(tmp_path, monkeypatch, capsys):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # no save-and-stop handler left behind
 
 
+@pytest.mark.slow  # a real process
 def test_second_ctrl_c_names_the_periodic_checkpoint(tmp_path):
     p = _start(["train", "toy", "--steps", 100_000, "--checkpoint-every", 20, "--out", "run"], tmp_path)
     ckpt = tmp_path / "run" / "checkpoint.pt"
@@ -248,6 +249,7 @@ def test_a_burst_of_ctrl_c_at_random_moments_is_one_line(tmp_path, seed):
 # ---------------------------------------------------------------- 5. two runs, one folder
 
 
+@pytest.mark.slow  # a real process
 def test_second_run_into_a_busy_folder_is_refused(tmp_path, capsys):
     out = tmp_path / "run"
     p = _start(["train", "toy", "--steps", 100_000, "--checkpoint-every", 50, "--out", out], tmp_path)

@@ -259,6 +259,7 @@ def test_cli_offers_exactly_the_recipes_losses():
     assert tuple(action.choices) == TOY_LOSSES
 
 
+@pytest.mark.slow  # a real process
 def test_cli_trains_each_new_loss_and_records_it(tmp_path):
     from tests.test_cli import assert_one_line_error, cli
 

@@ -74,6 +74,7 @@ distributed.shutdown()
 """
 
 
+@pytest.mark.slow  # torchrun: real processes
 @pytest.mark.parametrize("kind", ["unconditional", "conditional"])
 def test_two_processes_end_with_identical_players(tmp_path, kind):
     (tmp_path / "worker.py").write_text(WORKER)
@@ -125,6 +126,7 @@ def uninterrupted(tmp_path_factory):
     return np.load(tmp / "full.npy")
 
 
+@pytest.mark.slow  # torchrun: real processes
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_an_interrupted_two_process_run_resumes_exactly_and_samples_in_one_process(tmp_path, uninterrupted, sig):
     job = subprocess.Popen(_dcgan("--epochs", 2, "--checkpoint-every", 15, "--out", "cut"), cwd=tmp_path, env=ENV,
@@ -157,6 +159,7 @@ def test_an_interrupted_two_process_run_resumes_exactly_and_samples_in_one_proce
     np.testing.assert_array_equal(uninterrupted, np.load(tmp_path / "cut.npy"))
 
 
+@pytest.mark.slow  # torchrun: real processes
 def test_a_failing_process_ends_the_job_with_a_message_not_a_hang(tmp_path):
     job = subprocess.Popen(_dcgan("--epochs", 20, "--checkpoint-every", 15, "--out", "run"), cwd=tmp_path, env=ENV,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -182,6 +185,7 @@ def _environ(proc):
     return dict(p.decode(errors="replace").split("=", 1) for p in pairs if b"=" in p)
 
 
+@pytest.mark.slow  # torchrun: real processes
 def test_a_global_batch_that_does_not_split_is_refused(tmp_path):
     (tmp_path / "w.py").write_text(
         "import torch\nfrom gan_lessons import runs\nfrom gan_lessons.recipes import DCGANConfig\n"
