@@ -55,6 +55,8 @@ def _as_pair(name_a, a, name_b, b):
             raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(v).__name__}")
         if not np.all(np.isfinite(v)):
             raise ValueError(f"{name} contains NaN or infinite values")
+        if v.size == 0:
+            raise ValueError(f"{name} is empty: pass its values on a grid of points")
         out.append(v)
     if out[0].shape != out[1].shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape, got {out[0].shape} and {out[1].shape}")

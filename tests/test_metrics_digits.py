@@ -137,6 +137,12 @@ def test_bad_input_raises_naming_the_argument():
         digit_fid_baseline(None)
     with pytest.raises(ValueError, match="shapes do not match"):
         frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+    with pytest.raises(ValueError, match="sigma1 must be a covariance.*eigenvalue is -1"):
+        frechet_distance(np.zeros(2), -np.eye(2), np.zeros(2), -np.eye(2))  # was 0.0
+    with pytest.raises(ValueError, match="sigma2 must be a covariance.*not symmetric"):
+        frechet_distance(np.zeros(2), np.eye(2), np.zeros(2), np.array([[1.0, 0.5], [0.0, 1.0]]))
+    rank_deficient = np.cov(np.random.default_rng(0).normal(size=(5, 8)), rowvar=False)  # 5 samples, 8 features
+    assert frechet_distance(np.zeros(8), rank_deficient, np.zeros(8), rank_deficient) == pytest.approx(0, abs=1e-6)
 
 
 def test_nearest_neighbours_finds_copies():

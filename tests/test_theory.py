@@ -105,6 +105,8 @@ def test_with_package_densities():
         (lambda: js_divergence(np.ones(3), np.ones(3), "1"), TypeError, "dx"),
         (lambda: js_divergence(np.ones(3), np.array([1, np.nan, 1]), 1.0), ValueError, "q"),
         (lambda: value_function(np.full(3, 1.5), np.ones(3), np.ones(3), 1.0), ValueError, "d must"),
+        (lambda: js_divergence(np.array([]), np.array([]), 0.1), ValueError, "p is empty"),  # was 0.0
+        (lambda: kl_divergence([], [], 0.1), ValueError, "p is empty"),  # was 0.0
     ],
 )
 def test_bad_input(call, exc, word):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gan_lessons.data import gaussian, grid25, mixture, ring8, toy_target
-from gan_lessons.metrics import ks_distance, mode_coverage
+from gan_lessons.metrics import kde_1d, ks_distance, mode_coverage
 
 
 def test_gaussian_samples_and_density():
@@ -79,6 +79,19 @@ def test_density_accepts_torch():
         (lambda: ks_distance([1.0], gaussian()), TypeError, "samples"),
         (lambda: mode_coverage(np.zeros((3, 3)), ring8()), ValueError, "shape"),
         (lambda: mode_coverage(np.array([[np.nan, 0.0]]), ring8()), ValueError, "NaN"),
+        # meaningless input that used to give an answer (issue 26):
+        (
+            lambda: ks_distance(np.array([0.0, 1.0]), lambda x: np.full(len(x), np.nan)),
+            ValueError,
+            "cdf.*nan",
+        ),  # was nan
+        (lambda: ks_distance(np.array([0.0, 1.0]), lambda x: 5 * np.ones(len(x))), ValueError, "cdf.*5"),  # was 5.0
+        (lambda: ks_distance(np.array([]), gaussian()), ValueError, "empty"),
+        (lambda: mode_coverage(np.zeros((3, 2)), ring8(), n_sigma=float("nan")), ValueError, "n_sigma"),
+        (lambda: mode_coverage(np.zeros((3, 2)), ring8(), n_sigma=-1.0), ValueError, "n_sigma"),
+        (lambda: mode_coverage(np.zeros((0, 2)), ring8()), ValueError, "empty"),
+        (lambda: kde_1d(np.array([0.0, 1.0]), np.zeros(3), bandwidth=np.inf), ValueError, "bandwidth"),  # was zeros
+        (lambda: kde_1d(np.array([0.0, 1.0]), np.zeros(3), bandwidth=-1.0), ValueError, "bandwidth"),
     ],
 )
 def test_bad_input(call, exc, word):

@@ -285,9 +285,25 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
     d = len(mu1)
     if len(mu2) != d or s1.shape != (d, d) or s2.shape != (d, d):
         raise ValueError(f"shapes do not match: mu1 {mu1.shape}, sigma1 {s1.shape}, mu2 {mu2.shape}, sigma2 {s2.shape}")
+    for name, s in (("sigma1", s1), ("sigma2", s2)):
+        _check_covariance(name, s)
     r1 = _sqrt_psd(s1)
     tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh(r1 @ s2 @ r1), 0, None)).sum()
     return float(max(0.0, ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt))
+
+
+def _check_covariance(name, s):
+    """A covariance matrix is symmetric and positive semi-definite (to round-off: 1e-8 of its largest entry)."""
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    tol = 1e-8 * max(1.0, float(np.abs(s).max()))
+    if np.abs(s - s.T).max() > tol:
+        raise ValueError(f"{name} must be a covariance matrix: it is not symmetric")
+    lowest = float(np.linalg.eigvalsh((s + s.T) / 2).min())
+    if lowest < -tol * len(s):
+        raise ValueError(
+            f"{name} must be a covariance matrix (positive semi-definite); its lowest eigenvalue is {lowest:.3g}"
+        )
 
 
 def _gaussian_fit(features):

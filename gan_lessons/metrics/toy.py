@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validate import check_int
+from .._validate import check_int, check_number
 from ..losses import discriminator_loss, generator_loss
 from ..models import decode, sample_noise
 from ..theory import js_divergence, optimal_discriminator
@@ -58,8 +58,16 @@ def ks_distance(samples, target):
     cdf = getattr(target, "cdf", target)
     if not callable(cdf):
         raise TypeError("target must have a cdf method or be a callable CDF")
+    if len(x) == 0:
+        raise ValueError("samples is empty")
     x = np.sort(x)
     f = np.asarray(cdf(x), dtype=np.float64)
+    if f.shape != x.shape or not np.all((f >= 0) & (f <= 1)):  # NaN fails both comparisons
+        bad = f[~((f >= 0) & (f <= 1))] if f.shape == x.shape else f
+        raise ValueError(
+            f"target's cdf must return one probability in [0, 1] per sample, got shape {f.shape}"
+            + (f" and values such as {bad.flat[0]!r}" if bad.size else "")
+        )
     n = len(x)
     i = np.arange(1, n + 1)
     return float(max((i / n - f).max(), (f - (i - 1) / n).max()))
@@ -158,6 +166,9 @@ def mode_coverage(samples, target, min_count=1, n_sigma=3.0):
     if x.ndim != 2 or x.shape[1] != centers.shape[1]:
         raise ValueError(f"samples must have shape (n, {centers.shape[1]}), got {x.shape}")
     check_int("min_count", min_count)
+    check_number("n_sigma", n_sigma, low=0, low_open=True)
+    if len(x) == 0:
+        raise ValueError("samples is empty")
     d2 = ((x[:, None, :] - centers[None]) ** 2).sum(-1)  # (n, K) squared distances
     nearest = d2.argmin(1)
     hq = np.sqrt(d2[np.arange(len(x)), nearest]) <= n_sigma * target.sigmas[nearest]
@@ -246,8 +257,7 @@ def kde_1d(samples, grid, bandwidth=None):
         q75, q25 = np.percentile(x, [75, 25])
         spread = min(x.std(), (q75 - q25) / 1.34) or x.std() or 1e-3
         bandwidth = 0.9 * spread * len(x) ** -0.2
-    if not bandwidth > 0:
-        raise ValueError(f"bandwidth must be > 0, got {bandwidth}")
+    check_number("bandwidth", bandwidth, low=0, low_open=True)  # a number, finite, > 0
     u = (g[:, None] - x[None, :]) / bandwidth  # (m, n)
     return np.exp(-0.5 * u**2).sum(1) / (len(x) * bandwidth * np.sqrt(2 * np.pi))
 
