@@ -72,7 +72,7 @@ def test_projection_logit_is_psi_plus_inner_product():
     D = ConditionalDCGANDiscriminator(n_classes=5, image_size=8, width=8, conditioning="projection").eval()
     x, y = torch.randn(4, 1, 8, 8), torch.tensor([4, 0, 2, 2])
     phi = D.features(x)  # (B, n_features)
-    psi = D.body.net[-1](D.body.net[:-1](x)).view(-1)  # the unconditional DCGAN logit
+    psi = D.body.head(D.body.features(x)).view(-1)  # the unconditional DCGAN logit
     expected = psi + (D.embed.weight[y] * phi).sum(1)
     assert torch.allclose(D(x, y), expected, atol=1e-6)
 

@@ -100,7 +100,7 @@ def test_projection_logit_matches_the_discriminator():
 
     D = ConditionalDCGANDiscriminator(n_classes=10, image_size=16, width=8, conditioning="projection").eval()
     x, y = torch.randn(3, 1, 16, 16), torch.tensor([1, 7, 7])
-    head = D.body.net[-1]
+    head = D.body.head
     with torch.no_grad():
         phi = D.features(x)
         logit = projection_logit(phi, head.weight.reshape(-1), head.bias[0], D.embed.weight, y)

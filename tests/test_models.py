@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from gan_lessons.models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, base_size
+from gan_lessons.models import (
+    ConditionalDCGANDiscriminator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    base_size,
+)
 
 
 @pytest.mark.parametrize("z_dim, dim", [(1, 1), (2, 2), (8, 3)])
@@ -62,3 +69,30 @@ def test_bad_arguments():
         MLPDiscriminator(activation="gelu")
     with pytest.raises(ValueError, match="x must have shape"):
         DCGANDiscriminator(image_size=16)(torch.zeros(2, 1, 8, 8))
+
+
+@pytest.mark.parametrize("spectral_norm", [False, True])
+def test_discriminator_exposes_features_and_head_and_reads_old_layer_names(spectral_norm):
+    """D = head(features(x)); a state dict saved when every layer sat in ``net.0`` ... ``net.N`` still loads."""
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(16, width=8, spectral_norm=spectral_norm, full_res=True).eval()
+    x = torch.randn(3, 1, 16, 16)
+    assert torch.equal(D(x), D.head(D.features(x)).view(-1))
+    assert [type(m) for m in D.net] == [*map(type, D.trunk), type(D.head)]
+    n = len(D.trunk)
+    old = {}
+    for key, value in D.state_dict().items():  # the names the layers had before
+        part, rest = key.split(".", 1)
+        old[f"net.{n}.{rest}" if part == "head" else f"net.{rest}"] = value
+    fresh = DCGANDiscriminator(16, width=8, spectral_norm=spectral_norm, full_res=True).eval()
+    fresh.load_state_dict(old)
+    assert torch.equal(fresh(x), D(x))
+    cond = ConditionalDCGANDiscriminator(10, 16, width=8, conditioning="projection").eval()
+    old_cond = {
+        k.replace("body.trunk.", "body.net.").replace("body.head.", f"body.net.{len(cond.body.trunk)}."): v
+        for k, v in cond.state_dict().items()
+    }
+    again = ConditionalDCGANDiscriminator(10, 16, width=8, conditioning="projection").eval()
+    again.load_state_dict(old_cond)
+    y = torch.tensor([0, 3, 9])
+    assert torch.equal(again(x, y), cond(x, y))

@@ -117,14 +117,13 @@ class ConditionalDCGANDiscriminator(nn.Module):
         if conditioning == "concat":
             self.embed = nn.Embedding(n_classes, embed_dim)  # (B,) -> (B, embed_dim)
         else:
-            head = self.body.net[-1]  # psi: conv (c -> 1) over the base x base features
+            head = self.body.head  # psi: conv (c -> 1) over the base x base features
             self.embed = nn.Embedding(n_classes, head.in_channels * base_size(image_size)[0] ** 2)  # v_y
             nn.init.normal_(self.embed.weight, 0.0, 0.02)
 
     def features(self, x):
         r""":math:`\phi(x)`: the features D's last layer reads, flattened, (B, C, H, W) -> (B, n_features)."""
-        self.body.check_input(x)
-        return self.body.net[:-1](x).flatten(1)
+        return self.body.features(x).flatten(1)
 
     def forward(self, x, y=None):  # (B, C, H, W), (B,) -> (B,); or one Labelled(x, y)
         x, y = _unpair(x, y, "x")
@@ -132,7 +131,6 @@ class ConditionalDCGANDiscriminator(nn.Module):
             self.body.check_input(x)
             planes = self.embed(y)[:, :, None, None].expand(-1, -1, *x.shape[-2:])  # (B, e, H, W)
             return self.body(torch.cat([x, planes], dim=1))  # (B, C + e, H, W) -> (B,)
-        self.body.check_input(x)
-        h = self.body.net[:-1](x)  # (B, c, base, base): phi(x)
-        psi = self.body.net[-1](h).view(-1)  # (B,): the unconditional logit
+        h = self.body.features(x)  # (B, c, base, base): phi(x)
+        psi = self.body.head(h).view(-1)  # (B,): the unconditional logit
         return psi + (self.embed(y) * h.flatten(1)).sum(dim=1)  # + v_y . phi(x)

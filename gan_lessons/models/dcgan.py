@@ -146,14 +146,32 @@ class DCGANDiscriminator(nn.Module):
             c *= 2
             for _ in range(extra):  # (B, c, s/2, s/2) -> same shape
                 layers += block(c, c, 3, 1, 1)
-        layers.append(conv(c, 1, base, 1, 0))  # (B, c, base, base) -> (B, 1, 1, 1)
-        self.net = nn.Sequential(*layers)
+        self.trunk = nn.Sequential(*layers)  # (B, C, H, W) -> (B, c, base, base): the features D judges by
+        self.head = conv(c, 1, base, 1, 0)  # (B, c, base, base) -> (B, 1, 1, 1): the logit
+
+    @property
+    def net(self):
+        """Every layer in order, ``trunk`` then ``head``: to walk through them one at a time (lesson 4)."""
+        return nn.Sequential(*self.trunk, self.head)
 
     def check_input(self, x):
         """A ValueError unless ``x`` is a batch of images of this D's size, (B, C, H, W)."""
         if x.dim() != 4 or x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             raise ValueError(f"x must have shape (B, C, {self.image_size}, {self.image_size}), got {tuple(x.shape)}")
 
-    def forward(self, x):  # (B, C, H, W) -> (B,)
+    def features(self, x):
+        r""":math:`\phi(x)`, what the last layer reads: (B, C, H, W) -> (B, c, base, base)."""
         self.check_input(x)
-        return self.net(x).view(-1)
+        return self.trunk(x)
+
+    def forward(self, x):  # (B, C, H, W) -> (B,)
+        return self.head(self.features(x)).view(-1)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints written before D had ``trunk`` and ``head`` call its layers ``net.0`` ... ``net.N``."""
+        old = prefix + "net."
+        for key in [k for k in state_dict if k.startswith(old)]:
+            i, rest = key[len(old) :].split(".", 1)
+            new = f"trunk.{i}." if int(i) < len(self.trunk) else "head."
+            state_dict[prefix + new + rest] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
