@@ -2,8 +2,8 @@
 
 * :mod:`gan_lessons.data.toy`: 1-D Gaussian, 1-D mixture, 2-D ``ring8`` and ``grid25``.
 * :mod:`gan_lessons.data.images`: scikit-learn's digits (embedded, the default), MNIST and
-  Fashion-MNIST (downloaded on demand, verified), or a folder of your own images (with labels:
-  one subfolder per class).
+  Fashion-MNIST (downloaded on demand, verified, by :mod:`gan_lessons.data.download`), or a folder of
+  your own images (:mod:`gan_lessons.data.folders`; with labels: one subfolder per class).
 """
 
 from .download import DownloadError, default_cache_dir, read_idx

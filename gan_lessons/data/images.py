@@ -12,7 +12,7 @@ Three sources, from smallest to largest:
   recipes train on the other 1,347, and lesson 4 evaluates against the 450 the GAN never saw.
 * :func:`load_mnist` -- MNIST or Fashion-MNIST, 28x28, downloaded once and cached.
 * :func:`load_image_folder` -- your own PNG/JPEG pictures; :func:`load_image_classes` -- a folder with
-  one subfolder of pictures per class.
+  one subfolder of pictures per class (both in :mod:`gan_lessons.data.folders`, re-exported here).
 
 :func:`load_images` picks one of them from a name or a folder path; :func:`load_labelled_images` does
 the same with labels and class names, for a conditional GAN (lesson 6).
@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
 
 from .._validate import check_choice, check_int
 from .download import DATASET_FILES, DownloadError, default_cache_dir, file_sha256, read_idx
 from .download import download as download_file  # load_mnist has a `download` flag
+from .folders import class_folders, load_image_classes, load_image_folder
 
 __all__ = [
     "IMAGE_DATASETS",
@@ -48,8 +48,6 @@ __all__ = [
 
 #: The data sets :func:`load_images` knows by name (a folder path is the other choice).
 IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
-
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 #: Fashion-MNIST's ten classes, in label order (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747, Table 1).
 FASHION_MNIST_CLASSES = (
@@ -212,71 +210,6 @@ def load_mnist(name="mnist", split="train", cache_dir=None, download=True, progr
     return images
 
 
-def _load_one(file, size, mode):
-    """Open one image, center-crop it to a square, resize it; return uint8 ``(size, size[, 3])``."""
-    try:
-        with Image.open(file) as im:
-            im = ImageOps.exif_transpose(im)  # phone photos: apply the EXIF rotation tag
-            im = im.convert(mode)  # forces the file to be decoded: corrupt data fails here
-    except (OSError, ValueError, Image.DecompressionBombError) as err:
-        raise ValueError(f"could not read image {file}: {err}") from err
-    w, h = im.size
-    side = min(w, h)
-    left, top = (w - side) // 2, (h - side) // 2
-    im = im.crop((left, top, left + side, top + side))
-    im = im.resize((size, size), Image.Resampling.LANCZOS)
-    return np.asarray(im, dtype=np.uint8)
-
-
-def load_image_folder(path, size=32, channels=1):
-    """Every PNG and JPEG image in a folder, as a batch in ``[-1, 1]``.
-
-    Each image is turned upright (using its EXIF orientation tag, as photos from phones need),
-    converted to grayscale (``channels=1``) or RGB (``channels=3``), center-cropped to a square
-    (the middle of the longer side is kept), and resized to ``size x size`` with the Lanczos
-    filter (sharp, and it does not alias when shrinking). Files are read in sorted order, so the
-    batch order is reproducible.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The folder. Only files directly in it count (subfolders are *not* searched); suffixes
-        ``.png``, ``.jpg`` and ``.jpeg`` in any case. Other files are ignored.
-    size : int, default 32
-        Side of the returned images.
-    channels : {1, 3}, default 1
-        Grayscale or RGB.
-
-    Returns
-    -------
-    torch.Tensor
-        float32, shape ``(N, channels, size, size)``, pixel ``0..255`` mapped to ``-1..1``.
-
-    Raises
-    ------
-    ValueError
-        If the folder is missing, is not a folder, or holds no PNG or JPEG image; or if any
-        image file cannot be read (the message names it: no image is silently skipped).
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder path (str or os.PathLike), got {type(path).__name__}")
-    size = check_int("size", size)
-    check_choice("channels", channels, (1, 3))
-    folder = Path(path)
-    if not folder.exists():
-        raise ValueError(f"image folder {folder} does not exist")
-    if not folder.is_dir():
-        raise ValueError(f"{folder} is not a folder: give the folder that holds the images")
-    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in _IMAGE_SUFFIXES and f.is_file())
-    if not files:
-        raise ValueError(f"no PNG or JPEG images in {folder} (subfolders are not searched)")
-
-    mode = "L" if channels == 1 else "RGB"
-    pixels = np.stack([_load_one(f, size, mode) for f in files])  # (N, S, S) or (N, S, S, 3)
-    images = torch.from_numpy(pixels).float() / 127.5 - 1.0
-    return images.unsqueeze(1) if channels == 1 else images.permute(0, 3, 1, 2).contiguous()
-
-
 def load_images(name_or_path, size=None, channels=None, **kw):
     """Load image data by name (``"digits"``, ``"mnist"``, ``"fashion-mnist"``) or folder path.
 
@@ -326,57 +259,18 @@ def load_images(name_or_path, size=None, channels=None, **kw):
     )
 
 
-def _class_folders(folder):
-    """The subfolders of ``folder`` that hold at least one image, sorted by name: the classes."""
-    subs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
-    return [d for d in subs if any(f.suffix.lower() in _IMAGE_SUFFIXES and f.is_file() for f in d.iterdir())]
-
-
-def load_image_classes(path, size=32, channels=1):
-    """A folder with one subfolder of images per class: ``(images, labels, class_names)``.
-
-    Class ``i`` is the ``i``-th subfolder with images, in sorted order, and its name is the folder's
-    name; each subfolder is read by :func:`load_image_folder` (the same crop, resize and checks).
-
-    Returns
-    -------
-    images : torch.Tensor, float32 ``(N, channels, size, size)`` in ``[-1, 1]``
-    labels : torch.Tensor, int64 ``(N,)``
-    class_names : list of str
-
-    Raises
-    ------
-    ValueError
-        The folder is missing, or fewer than two of its subfolders hold images (a conditional GAN
-        needs at least two classes), or an image cannot be read.
-    """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder path (str or os.PathLike), got {type(path).__name__}")
-    folder = Path(path)
-    if not folder.is_dir():
-        raise ValueError(f"image folder {folder} does not exist or is not a folder")
-    classes = _class_folders(folder)
-    if len(classes) < 2:
-        raise ValueError(
-            f"{folder} must hold one subfolder of PNG/JPEG images per class, at least two; found {len(classes)}"
-        )
-    parts = [load_image_folder(d, size, channels) for d in classes]
-    labels = torch.cat([torch.full((len(p),), i, dtype=torch.int64) for i, p in enumerate(parts)])
-    return torch.cat(parts), labels, [d.name for d in classes]
-
-
 def class_names(name_or_path):
     """The names of the classes of a data set.
 
     Digits and MNIST: ``"0"``..``"9"``; Fashion-MNIST: its ten (:data:`FASHION_MNIST_CLASSES`); a folder: its
-    subfolders that hold images, sorted.
+    class subfolders in label order (:func:`~gan_lessons.data.folders.class_folders`, which checks them).
     """
     if name_or_path in ("digits", "mnist"):
         return [str(i) for i in range(10)]
     if name_or_path == "fashion-mnist":
         return list(FASHION_MNIST_CLASSES)
     if isinstance(name_or_path, (str, os.PathLike)) and os.path.isdir(name_or_path):
-        return [d.name for d in _class_folders(Path(name_or_path))]
+        return [d.name for d in class_folders(name_or_path)]
     raise ValueError(f"unknown dataset {name_or_path!r}: expected digits, mnist, fashion-mnist or a folder")
 
 

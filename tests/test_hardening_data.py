@@ -1,0 +1,226 @@
+"""Hardening, round 2 (issue 26): the data and runs layers give no silent wrong answer, no traceback, lose no work.
+
+Each section names the case of the issue it covers. Everything is made on the fly: tiny images and folders, 16-bit
+PNG files written byte by byte (independently of the reader under test), a slow HTTP server on 127.0.0.1.
+"""
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gan_lessons.data import class_names, load_image_classes, load_image_folder, load_labelled_images
+
+
+def _grey_png(path, value, size=6):
+    """An 8-bit grayscale PNG of one uniform value."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("L", (size, size), value).save(path)
+    return path
+
+
+def _class_tree(root, names, per_class=1):
+    """Class folders ``root/<name>/`` whose images are uniform grey, darker to lighter in the order given."""
+    for i, name in enumerate(names):
+        for j in range(per_class):
+            _grey_png(root / name / f"{j}.png", 10 + 20 * i)
+    return root
+
+
+# ---------------------------------------------------------------- 1. class folders named by number
+
+
+def test_numbered_class_folders_are_in_numeric_order(tmp_path):
+    numbers = [str(i) for i in range(12)]
+    root = _class_tree(tmp_path / "classes", numbers)  # folder "i" holds grey 10 + 20 i
+    x, y, names = load_image_classes(root, size=6)
+    assert names == numbers  # label 2 is folder "2", not "10" (text order: 0, 1, 10, 11, 2, ...)
+    assert y.tolist() == list(range(12))
+    expected = (10 + 20 * torch.arange(12)) / 127.5 - 1
+    torch.testing.assert_close(x.mean((1, 2, 3)), expected.float())
+    assert class_names(root) == numbers
+    assert load_labelled_images(root, size=6)[2] == numbers
+
+
+def test_class_folders_not_all_numbers_stay_alphabetical(tmp_path):
+    root = _class_tree(tmp_path / "mixed", ["10", "9", "cats", "2"])
+    assert load_image_classes(root, size=6)[2] == ["10", "2", "9", "cats"]
+
+
+def test_a_runs_class_names_are_in_label_order(tmp_path):
+    from gan_lessons import runs
+    from gan_lessons.recipes import DCGANConfig
+
+    root = _class_tree(tmp_path / "classes", [str(i) for i in range(11)], per_class=2)
+    cfg = DCGANConfig(data=str(root), image_size=8, conditional=True, z_dim=4, g_width=4, d_width=4, batch_size=4)
+    r = runs.start_run(cfg)
+    assert r.class_names == [str(i) for i in range(11)]
+    assert r.labels.tolist() == [i for i in range(11) for _ in range(2)]
+    # label i's images are folder i's: grey 10 + 20 i
+    torch.testing.assert_close(r.images[r.labels == 10].mean(), torch.tensor((10 + 200) / 127.5 - 1))
+
+
+# ---------------------------------------------------------------- 2. an empty class folder
+
+
+def test_an_empty_class_folder_is_refused_by_name(tmp_path):
+    root = _class_tree(tmp_path / "abc", ["a", "c"])
+    (root / "b").mkdir()  # empty: dropping it would make "c" label 1
+    with pytest.raises(ValueError, match=r"class folder b in .*abc holds no PNG or JPEG image"):
+        load_image_classes(root)
+    with pytest.raises(ValueError, match="class folder b "):
+        class_names(root)
+    (root / "d").mkdir()
+    (root / "d" / "notes.txt").write_text("not an image")
+    with pytest.raises(ValueError, match=r"class folders b, d in .*hold no PNG or JPEG image"):
+        load_labelled_images(root)
+
+
+def test_hidden_folders_are_not_classes(tmp_path):
+    root = _class_tree(tmp_path / "abc", ["a", "b"])
+    (root / ".ipynb_checkpoints").mkdir()
+    (root / "a" / ".thumbnails").mkdir()
+    _grey_png(root / "a" / ".thumbnails" / "t.png", 0)
+    assert load_image_classes(root, size=6)[2] == ["a", "b"]
+
+
+# ---------------------------------------------------------------- 3. images the class loader would skip
+
+
+def test_images_in_folders_inside_a_class_are_refused(tmp_path):
+    root = _class_tree(tmp_path / "abc", ["a", "b"])
+    _grey_png(root / "a" / "deep" / "1.png", 0)
+    _grey_png(root / "a" / "deep" / "2.png", 0)
+    with pytest.raises(ValueError) as err:
+        load_image_classes(root)
+    message = str(err.value)
+    assert "2 images in folders inside class folders: a/deep (2)" in message
+    assert "would be skipped" in message and "one subfolder of PNG/JPEG images per class" in message
+    assert "\n" not in message
+
+
+def test_a_class_whose_images_are_all_nested_says_where_they_are(tmp_path):
+    root = _class_tree(tmp_path / "abc", ["a"])
+    _grey_png(root / "b" / "more" / "x.png", 0)
+    with pytest.raises(ValueError, match=r"1 image in folders inside class folders: b/more \(1\)"):
+        load_image_classes(root)
+
+
+def test_images_next_to_the_class_folders_are_refused(tmp_path):
+    root = _class_tree(tmp_path / "abc", ["a", "b"])
+    for i in range(3):
+        _grey_png(root / f"loose{i}.png", 0)
+    (root / "notes.txt").write_text("not an image: fine")
+    with pytest.raises(ValueError, match=r"3 images directly in .*abc, next to the class folders would be skipped"):
+        load_image_classes(root)
+
+
+def test_a_plain_folder_of_images_is_not_a_folder_of_classes(tmp_path):
+    for i in range(5):
+        _grey_png(tmp_path / "pics" / f"{i}.png", 0)
+    with pytest.raises(ValueError, match=r"at least two; found 0 \(5 images lie directly in it"):
+        load_labelled_images(tmp_path / "pics")
+
+
+# ---------------------------------------------------------------- 4. 16-bit PNGs
+
+
+def _png16(path, samples, filter_type=1):
+    """A 16-bit PNG written byte by byte: ``samples`` uint16 ``(H, W)`` grey, ``(H, W, 2)`` grey + alpha,
+    ``(H, W, 3)`` RGB (48-bit) or ``(H, W, 4)`` RGBA; every row with the given PNG filter (0 none, 1 sub, 2 up)."""
+    a = np.asarray(samples, dtype=np.uint16)
+    h, w = a.shape[:2]
+    colour_type = 0 if a.ndim == 2 else {2: 4, 3: 2, 4: 6}[a.shape[2]]
+    rows = a.astype(">u2").reshape(h, -1).view(np.uint8).astype(np.int16)  # (H, W * bytes a pixel)
+    bpp = rows.shape[1] // w
+    before = np.zeros_like(rows)
+    before[:, bpp:] = rows[:, :-bpp]  # the byte one pixel to the left
+    above = np.vstack([np.zeros_like(rows[:1]), rows[:-1]])
+    filtered = {0: rows, 1: rows - before, 2: rows - above}[filter_type] % 256
+    data = b"".join(bytes([filter_type]) + row.astype(np.uint8).tobytes() for row in filtered)
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(data)) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+MID = 32768  # 16-bit mid-grey: 32768 / 65535 = 0.500008, i.e. +0.000015 in [-1, 1]
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_16bit_grey_png_is_scaled_by_its_bit_depth(tmp_path, channels):
+    Image.fromarray(np.full((8, 8), MID, dtype=np.uint16)).save(tmp_path / "mid.png")  # Pillow: mode "I;16"
+    Image.fromarray(np.zeros((8, 8), dtype=np.uint16)).save(tmp_path / "black.png")
+    Image.fromarray(np.full((8, 8), 65535, dtype=np.uint16)).save(tmp_path / "white.png")
+    x = load_image_folder(tmp_path, size=8, channels=channels)  # black, mid, white (sorted names)
+    assert x.shape == (3, channels, 8, 8) and x.dtype == torch.float32
+    assert x[0].max().item() == -1.0 and x[2].min().item() == 1.0
+    assert abs(x[1].mean().item()) < 1e-4, x[1].mean().item()  # was +1.0: clipped at 8 bits
+
+
+@pytest.mark.parametrize("filter_type", [0, 1, 2])
+def test_48bit_rgb_png_is_read_at_full_depth(tmp_path, filter_type):
+    rng = np.random.default_rng(0)
+    samples = rng.integers(0, 65536, size=(5, 5, 3), dtype=np.uint16)
+    _png16(tmp_path / "rgb48.png", samples, filter_type)
+    with Image.open(tmp_path / "rgb48.png") as im:
+        assert im.mode == "RGB"  # what Pillow makes of it: 8 bits a sample, the high bytes
+    x = load_image_folder(tmp_path, size=5, channels=3)[0]  # native size: no resampling
+    expected = torch.from_numpy(samples.astype(np.float64) / 65535 * 2 - 1).permute(2, 0, 1).float()
+    torch.testing.assert_close(x, expected, atol=1e-6, rtol=0)
+    grey = load_image_folder(tmp_path, size=5, channels=1)[0, 0]
+    luma = (samples.astype(np.float64) / 65535) @ [0.299, 0.587, 0.114] * 2 - 1
+    torch.testing.assert_close(grey, torch.from_numpy(luma).float(), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("depth", ["grey+alpha", "rgb", "rgba"])
+def test_16bit_mid_grey_comes_out_near_zero(tmp_path, depth):
+    plane = np.full((6, 6), MID, dtype=np.uint16)
+    samples = {
+        "grey+alpha": np.stack([plane, plane * 0 + 65535], axis=2),
+        "rgb": np.stack([plane] * 3, axis=2),
+        "rgba": np.stack([plane] * 3 + [plane * 0 + 65535], axis=2),
+    }[depth]
+    _png16(tmp_path / "mid.png", samples)
+    for channels in (1, 3):
+        x = load_image_folder(tmp_path, size=4, channels=channels)
+        assert abs(x.mean().item()) < 1e-4 and x.std().item() < 1e-4, (x.mean().item(), x.std().item())
+
+
+def test_16bit_pngs_in_class_folders(tmp_path):
+    Image.fromarray(np.full((6, 6), MID, dtype=np.uint16)).save(_grey_png(tmp_path / "a" / "0.png", 0))
+    _png16(tmp_path / "b" / "0.png", np.full((6, 6, 3), MID, dtype=np.uint16))
+    x, y, names = load_image_classes(tmp_path, size=6, channels=3)
+    assert names == ["a", "b"] and y.tolist() == [0, 1]
+    assert x.abs().max().item() < 1e-4
+
+
+def test_16bit_picture_is_turned_cropped_and_resized_like_an_8bit_one(tmp_path):
+    picture = np.zeros((10, 20), dtype=np.uint8)
+    picture[:, :10] = 128  # left half grey, right half black
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: "rotate 90 degrees clockwise to display"
+    Image.fromarray(picture).save(tmp_path / "a8.png", exif=exif)
+    Image.fromarray(picture.astype(np.uint16) * 257).save(tmp_path / "b16.png", exif=exif)  # 128 * 257 = 128 / 255
+    _png16(tmp_path / "c48.png", np.repeat(picture[..., None].astype(np.uint16) * 257, 3, axis=2))  # no EXIF
+    x = load_image_folder(tmp_path, size=5)
+    torch.testing.assert_close(x[0], x[1], atol=1 / 127.5, rtol=0)  # the same, up to the 8-bit one's rounding
+    torch.testing.assert_close(x[2], x[1].transpose(1, 2), atol=1e-5, rtol=0)  # turned: grey on top, black below
+    assert x[1, 0, :2].mean().item() == pytest.approx(0.0, abs=0.1) and x[1, 0, 3:].max().item() < -0.98
+
+
+def test_32bit_integer_pixels_are_refused_not_clipped(tmp_path):
+    Image.fromarray(np.full((4, 4), 70000, dtype=np.int32)).save(tmp_path / "deep.png", format="TIFF")  # mode "I"
+    with pytest.raises(ValueError, match=r"could not read image .*deep\.png.*only 8 and 16 bits"):
+        load_image_folder(tmp_path)
+    Image.fromarray(np.full((4, 4), MID, dtype=np.int32)).save(tmp_path / "deep.png", format="TIFF")
+    assert abs(load_image_folder(tmp_path, size=4).mean().item()) < 1e-4  # "I" holding 16-bit values
