@@ -23,8 +23,9 @@ author = "the gan-lessons authors"
 copyright = "the gan-lessons authors; code MIT, lesson text CC BY 4.0"
 html_title = "gan-lessons"
 
-# MyST Markdown and notebooks (brings myst_parser with it); .nojekyll for GitHub Pages (it hides _static/ else)
-extensions = ["myst_nb", "sphinx.ext.githubpages"]
+# MyST Markdown and notebooks (brings myst_parser with it); .nojekyll for GitHub Pages (it hides _static/ else);
+# MathJax served from the site itself (_static/mathjax), not a CDN: the maths renders in a room with no network.
+extensions = ["myst_nb", "sphinx.ext.githubpages", "sphinx-mathjax-offline"]
 root_doc = "index"
 # Only what build.py staged: the front page, the learner notebooks and the docs pages.
 include_patterns = ["index.md", "notebooks/*.ipynb", "docs/*.md"]

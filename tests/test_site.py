@@ -255,3 +255,33 @@ def test_no_broken_internal_links(site):
                 if unquote(parts.fragment) not in ids:
                     broken.append(f"{path.relative_to(root)}: <{tag}> {ref} (no such anchor)")
     assert not broken, "broken links:\n" + "\n".join(broken[:50])
+
+
+@pytest.mark.slow
+def test_maths_renders_offline_in_a_browser(site, tmp_path):
+    """Opened with no network (a workshop room, a browser that blocks CDNs), every page's maths is typeset.
+
+    MathJax is served from the site (``_static/mathjax``, sphinx-mathjax-offline); the check looks for any
+    ``\\(``, ``\\[`` or ``$$`` left in the text of the page outside code, sidebar titles included.
+    """
+    import shutil
+
+    from test_browser import chromium_path, require
+
+    chromium = chromium_path()
+    require(chromium, "no Chromium: apt-get install -y chromium")
+    require(shutil.which("node"), "no node")
+    require((ROOT / "tests" / "browser" / "node_modules" / "playwright-core").is_dir(), "no playwright-core")
+    html_dir = site / "html"
+    pages = [html_dir / "notebooks" / f"{p.stem}.html" for p in LESSONS] + [html_dir / "index.html"]
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    out = tmp_path / "maths.json"
+    cmd = ["node", "site_maths.mjs", "--chromium", chromium, "--out", str(out), *map(str, pages)]
+    done = subprocess.run(cmd, cwd=ROOT / "tests" / "browser", capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for result in json.loads(out.read_text()):
+        name = Path(result["page"]).name
+        assert not result["left"], f"{name}: maths left as source: {result['left'][:5]}"
+        assert not any("mathjax" in url.lower() for url in result["blocked"]), f"{name} asks the network for MathJax"
+        if name != "index.html":
+            assert result["typeset"] and result["rendered"] > 10, f"{name}: MathJax did not typeset"
