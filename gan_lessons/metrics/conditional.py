@@ -124,11 +124,11 @@ def within_class_diversity(samples, labels, per_class=None):
 
 def sample_per_class(G, n_per_class, seed=0):
     """``n_per_class`` samples of each class of conditional ``G``: ``(images, labels)``, numpy, class-major order."""
-    k = n_classes(G)
-    if k is None:
+    K = n_classes(G)
+    if K is None:
         raise ValueError("G is unconditional: it cannot be asked for a class (train it with conditional=True)")
     check_int("n_per_class", n_per_class)
-    labels = torch.arange(k).repeat_interleave(n_per_class)  # 0, 0, ..., 1, 1, ...
+    labels = torch.arange(K).repeat_interleave(n_per_class)  # 0, 0, ..., 1, 1, ...
     z = sample_noise(G, len(labels), torch.Generator().manual_seed(seed), labels=labels)
     return decode(G, z), labels.numpy()
 
@@ -265,11 +265,11 @@ def find_style_direction(G, style="slant", n=2000, seed=0, label=None):
     if not callable(measure):
         raise ValueError(f"style must be one of {', '.join(STYLES)} or a function of images, got {style!r}")
     check_int("n", n, minimum=10)
-    k = n_classes(G)
-    labels = None if k is None else (torch.arange(n) % k if label is None else label)
+    K = n_classes(G)
+    labels = None if K is None else (torch.arange(n) % K if label is None else label)
     z = sample_noise(G, n, torch.Generator().manual_seed(seed), labels=labels)
     m = np.asarray(measure(decode(G, z)), dtype=np.float64)
-    codes = (z.x if k is not None else z).cpu()
+    codes = (z.x if K is not None else z).cpu()
     d = style_direction(codes, m)
     r = float(np.corrcoef((codes @ d).numpy(), m)[0, 1])
     return d, r

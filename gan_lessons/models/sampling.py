@@ -36,20 +36,20 @@ def latent_dim(G):
 
 def n_classes(G):
     """The number of classes a conditional generator draws (its ``n_classes``), ``None`` for an unconditional one."""
-    k = getattr(getattr(G, "module", G), "n_classes", None)
-    return k if isinstance(k, int) else None
+    K = getattr(getattr(G, "module", G), "n_classes", None)
+    return K if isinstance(K, int) else None
 
 
-def _check_labels(labels, n, k):
-    """``labels`` as an int64 tensor of shape (n,) with values in 0..k-1, or a ValueError/TypeError naming it."""
+def _check_labels(labels, n, K):
+    """``labels`` as an int64 tensor of shape (n,) with values in 0..K-1, or a ValueError/TypeError naming it."""
     y = torch.as_tensor(labels)
     if y.dim() == 0:
         y = y.expand(n)
     if y.dtype.is_floating_point or y.dtype == torch.bool or y.shape != (n,):
         got = f"{y.dtype} of shape {tuple(y.shape)}"
         raise TypeError(f"labels must be {n} whole numbers (one class per sample), got {got}")
-    if len(y) and not (0 <= int(y.min()) and int(y.max()) < k):
-        raise ValueError(f"labels must be classes 0..{k - 1}, got values in {int(y.min())}..{int(y.max())}")
+    if len(y) and not (0 <= int(y.min()) and int(y.max()) < K):
+        raise ValueError(f"labels must be classes 0..{K - 1}, got values in {int(y.min())}..{int(y.max())}")
     return y.long()
 
 
@@ -71,12 +71,12 @@ def sample_noise(G, n, rng=None, device=None, labels=None):
     """
     device = device_of(G) if device is None else device
     z = torch.randn(n, latent_dim(G), generator=rng).to(device)
-    k = n_classes(G)
-    if k is None:
+    K = n_classes(G)
+    if K is None:
         if labels is not None:
             raise ValueError("labels were given but G is unconditional: it cannot be asked for a class")
         return z
-    y = torch.randint(k, (n,), generator=rng) if labels is None else _check_labels(labels, n, k)
+    y = torch.randint(K, (n,), generator=rng) if labels is None else _check_labels(labels, n, K)
     return Labelled(z, y.to(device))
 
 

@@ -36,10 +36,10 @@ _PER_CLASS_LABEL = N_("conditional G")
 
 
 def _conditional(G):
-    k = n_classes(G)
-    if k is None:
+    K = n_classes(G)
+    if K is None:
         raise ValueError("G is unconditional: it cannot be asked for a class (train it with conditional=True)")
-    return k
+    return K
 
 
 def class_noise(G, n_per_class=8, seed=0):
@@ -49,16 +49,16 @@ def class_noise(G, n_per_class=8, seed=0):
     columns, each row is a class and each column one fixed z. Pass it to
     :class:`~gan_lessons.plotting.FixedNoiseGrids` for one such grid per epoch.
     """
-    k = _conditional(G)
+    K = _conditional(G)
     z = torch.randn(check_int("n_per_class", n_per_class), latent_dim(G), generator=torch.Generator().manual_seed(seed))
-    return Labelled(z.repeat(k, 1), torch.arange(k).repeat_interleave(n_per_class))  # (k * n, z_dim), (k * n,)
+    return Labelled(z.repeat(K, 1), torch.arange(K).repeat_interleave(n_per_class))  # (K * n, z_dim), (K * n,)
 
 
 def _names(G, class_names):
-    k = _conditional(G)
-    names = class_names or getattr(G, "class_names", None) or [str(c) for c in range(k)]
-    if len(names) != k:
-        raise ValueError(f"class_names must name the {k} classes, got {len(names)}")
+    K = _conditional(G)
+    names = class_names or getattr(G, "class_names", None) or [str(c) for c in range(K)]
+    if len(names) != K:
+        raise ValueError(f"class_names must name the {K} classes, got {len(names)}")
     return list(names)
 
 
@@ -66,12 +66,12 @@ def plot_class_grid(G, z=None, ax=None, class_names=None, title=_GRID_TITLE):
     """Draw G's images of :func:`class_noise` codes (or of ``z``, a Labelled grid), rows labelled by class."""
     title = _f(title)  # the default, translated; a title of the caller's with no translation stays as it is
     z = class_noise(G) if z is None else z
-    k, names = _conditional(G), _names(G, class_names)
-    n = len(z.y) // k
-    ax = _new_ax(ax, figsize=(0.5 * n + 1, 0.5 * k + 0.5))
+    K, names = _conditional(G), _names(G, class_names)
+    n = len(z.y) // K
+    ax = _new_ax(ax, figsize=(0.5 * n + 1, 0.5 * K + 0.5))
     plot_image_grid(decode(G, z), ax, nrow=n, title=title)
     h = G.image_size + 1  # a tile and its one-pixel gap
-    ax.set_yticks([h * c + h / 2 - 0.5 for c in range(k)], names)
+    ax.set_yticks([h * c + h / 2 - 0.5 for c in range(K)], names)
     ax.tick_params(left=False, labelsize=8)
     ax.axis("on")
     ax.set_xticks([])
@@ -80,12 +80,12 @@ def plot_class_grid(G, z=None, ax=None, class_names=None, title=_GRID_TITLE):
     return ax
 
 
-def class_weights(k, a, b, t):
-    """Class weights (len(t), k): :math:`(1 - t)` on class ``a`` and :math:`t` on class ``b``, for each ``t``."""
+def class_weights(n_classes, a, b, t):
+    """Class weights (len(t), n_classes): :math:`(1 - t)` on class ``a`` and :math:`t` on class ``b``, for each t."""
     t = torch.as_tensor(np.atleast_1d(t), dtype=torch.float32)
     for name, c in (("a", a), ("b", b)):
-        check_int(name, c, minimum=0, maximum=k - 1)
-    w = torch.zeros(len(t), k)
+        check_int(name, c, minimum=0, maximum=n_classes - 1)
+    w = torch.zeros(len(t), n_classes)
     w[:, a] += 1 - t
     w[:, b] += t
     return w
@@ -93,8 +93,8 @@ def class_weights(k, a, b, t):
 
 def blend_images(G, z, a, b, t):
     """G's images of one code ``z`` (z_dim,) at class blends ``t`` (a number or several) from class ``a`` to ``b``."""
-    k = _conditional(G)
-    w = class_weights(k, a, b, t)
+    K = _conditional(G)
+    w = class_weights(K, a, b, t)
     z = torch.as_tensor(z, dtype=torch.float32).reshape(1, -1).expand(len(w), -1)  # (n, z_dim)
     return decode(G, Labelled(z, w))
 
@@ -154,8 +154,8 @@ def save_class_morph_gif(G, z, classes, path, frames_per_leg=10, scale=8, durati
 
     Written atomically; returns the path.
     """
-    k = _conditional(G)
-    classes = [check_int("classes", c, minimum=0, maximum=k - 1) for c in classes]
+    K = _conditional(G)
+    classes = [check_int("classes", c, minimum=0, maximum=K - 1) for c in classes]
     if len(classes) < 2:
         raise ValueError(f"classes must name at least two classes, got {classes!r}")
     check_int("frames_per_leg", frames_per_leg, minimum=2)
