@@ -204,9 +204,9 @@ class DCGANConfig:
     g_width: int = 32  # channels of G's last hidden layer (ngf); doubles towards the noise
     d_width: int = 32  # channels of D's first layer (ndf); doubles towards the logit
     spectral_norm: bool = False  # spectral normalisation in D instead of batch norm (Miyato et al. 2018)
-    full_res: bool = True  # a 3x3 stride-1 conv at full resolution: G's last layer, D's first (models.py)
-    g_extra_layers: int = 1  # extra 3x3 conv-BN-ReLU layers in G at its last hidden resolution (models.py)
-    d_extra_layers: int = 1  # extra 3x3 conv-BN-LeakyReLU layers in D after each of its convs (models.py)
+    full_res: bool = True  # a 3x3 stride-1 conv at full resolution: G's last layer, D's first (models/dcgan.py)
+    g_extra_layers: int = 1  # extra 3x3 conv-BN-ReLU layers in G at its last hidden resolution (models/dcgan.py)
+    d_extra_layers: int = 1  # extra 3x3 conv-BN-LeakyReLU layers in D after each of its convs (models/dcgan.py)
     epochs: int | None = None  # passes over the data (the run's total); None: (fashion-)mnist 5, others 70
     batch_size: int = 32  # images per batch
     k: int = 1  # discriminator steps per generator step
