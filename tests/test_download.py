@@ -189,18 +189,22 @@ def test_existing_bad_file_is_replaced(tmp_path, source):
     url, data, digest = source
     dest = tmp_path / "cache" / "blob.bin"
     dest.parent.mkdir()
-    dest.write_bytes(data[:100])  # an old, truncated download
+    dest.write_bytes(data[:100])  # an old, truncated download (or a learner's own file)
     download(url, dest, digest, progress=False)
     assert dest.read_bytes() == data
+    assert (dest.parent / "blob.bin.unverified").read_bytes() == data[:100]  # kept, never deleted
 
 
-def test_existing_bad_file_is_removed_when_download_fails(tmp_path):
+def test_existing_bad_file_is_kept_aside_when_download_fails(tmp_path):
     dest = tmp_path / "cache" / "blob.bin"
     dest.parent.mkdir()
-    dest.write_bytes(b"garbage")
-    with pytest.raises(DownloadError, match="wrong SHA-256 and was removed"):
-        download((tmp_path / "nope").as_uri(), dest, "b" * 64, progress=False)
-    assert list(dest.parent.iterdir()) == []
+    for attempt in (1, 2):
+        dest.write_bytes(b"garbage %d" % attempt)
+        with pytest.raises(DownloadError, match="wrong SHA-256: it is kept as blob.bin.unverified"):
+            download((tmp_path / "nope").as_uri(), dest, "b" * 64, progress=False)
+    assert not dest.exists()  # never read by mistake, and never deleted
+    assert (dest.parent / "blob.bin.unverified").read_bytes() == b"garbage 1"
+    assert (dest.parent / "blob.bin.unverified-2").read_bytes() == b"garbage 2"
 
 
 def test_mirrors_are_tried_in_order(tmp_path, source):
@@ -225,6 +229,8 @@ class _DroppingResponse(io.BytesIO):
         if self.tell() == 0:
             return super().read(n)
         raise ConnectionResetError("connection reset by peer")
+
+    read1 = read  # what the download reads with: whatever has arrived
 
 
 def test_connection_drop_mid_download(tmp_path, monkeypatch):
@@ -255,6 +261,9 @@ def test_http_error(tmp_path, monkeypatch):
         ({"url": 5}, TypeError, "url"),
         ({"dest": 5}, TypeError, "dest"),
         ({"timeout": 0}, ValueError, "timeout"),
+        ({"deadline": -1}, ValueError, "deadline"),
+        ({"min_rate": float("nan")}, ValueError, "min_rate"),
+        ({"min_rate": "fast"}, TypeError, "min_rate"),
         ({"progress": "yes"}, TypeError, "progress"),
     ],
 )

@@ -4,7 +4,13 @@ Each section names the case of the issue it covers. Everything is made on the fl
 PNG files written byte by byte (independently of the reader under test), a slow HTTP server on 127.0.0.1.
 """
 
+import gzip
+import hashlib
+import http.server
+import socket
 import struct
+import threading
+import time
 import zlib
 
 import numpy as np
@@ -12,7 +18,10 @@ import pytest
 import torch
 from PIL import Image
 
+import gan_lessons.data.download as download_module
 from gan_lessons.data import class_names, load_image_classes, load_image_folder, load_labelled_images
+from gan_lessons.data.download import DATASET_FILES, DownloadError, RemoteFile, download
+from gan_lessons.data.images import MNIST_SPLIT_SIZES, load_mnist
 
 
 def _grey_png(path, value, size=6):
@@ -224,3 +233,161 @@ def test_32bit_integer_pixels_are_refused_not_clipped(tmp_path):
         load_image_folder(tmp_path)
     Image.fromarray(np.full((4, 4), MID, dtype=np.int32)).save(tmp_path / "deep.png", format="TIFF")
     assert abs(load_image_folder(tmp_path, size=4).mean().item()) < 1e-4  # "I" holding 16-bit values
+
+
+# ---------------------------------------------------------------- 5. downloads that hang
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """/ok: the body at once; /trickle: one byte every 20 ms; /stall: the headers, then nothing."""
+
+    body = bytes(range(256)) * 400  # 102,400 bytes
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        try:
+            if self.path == "/ok":
+                self.wfile.write(self.body)
+            elif self.path == "/trickle":
+                end = time.monotonic() + 3  # the client gives up long before
+                for i in range(len(self.body)):
+                    if time.monotonic() > end:
+                        break
+                    self.wfile.write(self.body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.02)
+            elif self.path == "/stall":
+                self.wfile.flush()
+                time.sleep(1.5)
+        except OSError:  # the client hung up
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server in a thread: its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def black_hole():
+    """A server that accepts connections (the kernel does, from its backlog) and never answers: its URL."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/data.gz"
+
+
+def _sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_download_over_http_still_works(tmp_path, server):
+    dest = download(f"{server}/ok", tmp_path / "ok.bin", _sha(_Handler.body), progress=False)
+    assert dest.read_bytes() == _Handler.body
+
+
+def test_a_trickling_download_is_given_up_as_too_slow(tmp_path, server, monkeypatch):
+    monkeypatch.setattr(download_module, "RATE_WINDOW", 0.3)
+    t0 = time.monotonic()
+    with pytest.raises(DownloadError) as err:
+        download(f"{server}/trickle", tmp_path / "t.bin", _sha(_Handler.body), progress=False, min_rate=1000)
+    assert time.monotonic() - t0 < 2
+    message = str(err.value)
+    assert "/trickle: too slow:" in message and "under the minimum 0.977 KiB/s" in message and "\n" not in message
+    assert list(tmp_path.iterdir()) == []  # no partial file left behind
+
+
+def test_a_download_past_its_deadline_is_given_up(tmp_path, server):
+    t0 = time.monotonic()
+    with pytest.raises(DownloadError, match=r"/trickle: took longer than the 0\.4 s a download may take \(\d+ bytes"):
+        download(f"{server}/trickle", tmp_path / "t.bin", _sha(_Handler.body), progress=False, deadline=0.4, min_rate=0)
+    assert time.monotonic() - t0 < 2
+
+
+def test_a_server_that_never_answers_fails_early(tmp_path, black_hole):
+    t0 = time.monotonic()
+    with pytest.raises(DownloadError, match=r"data\.gz: no answer from 127\.0\.0\.1 after 0\.2 s\. Check your"):
+        download(black_hole, tmp_path / "data.gz", "a" * 64, progress=False, timeout=0.2)
+    assert time.monotonic() - t0 < 2
+
+
+def test_a_server_that_stops_sending_fails_early(tmp_path, server):
+    with pytest.raises(DownloadError, match=r"/stall: no answer from 127\.0\.0\.1 after 0\.2 s"):
+        download(f"{server}/stall", tmp_path / "s.bin", "a" * 64, progress=False, timeout=0.2)
+
+
+def test_download_limits_default_to_the_module_constants(tmp_path, black_hole, monkeypatch):
+    monkeypatch.setattr(download_module, "ANSWER_TIMEOUT", 0.1)
+    with pytest.raises(DownloadError, match="no answer from 127.0.0.1 after 0.1 s"):
+        download(black_hole, tmp_path / "data.gz", "a" * 64, progress=False)
+    assert (download_module.ANSWER_TIMEOUT, download_module.DOWNLOAD_DEADLINE) == (0.1, 3600)
+
+
+# ---------------------------------------------------------------- 6. a learner's own copy of a data file
+
+
+def _idx(array):
+    """``array`` as IDX bytes, written independently of the reader under test."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(struct.pack(">I", n) for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+@pytest.fixture
+def offline_mnist(tmp_path, monkeypatch):
+    """A fake MNIST (5 training images, 3 test) whose "server" has gone: ``(cache, images, labels)``."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=5, dtype=np.uint8)
+    gone = (tmp_path / "server-gone").as_uri() + "/"
+    table = {}
+    for key, array in (("train-images", images), ("train-labels", labels)):
+        official = gzip.compress(_idx(array), compresslevel=9, mtime=0)
+        table[key] = RemoteFile(f"{key}.gz", hashlib.sha256(official).hexdigest(), (gone + f"{key}.gz",))
+    table["test-images"] = table["test-labels"] = RemoteFile("t.gz", "0" * 64, (gone + "t.gz",))
+    monkeypatch.setitem(DATASET_FILES, "mnist", table)
+    monkeypatch.setitem(MNIST_SPLIT_SIZES, "train", 5)
+    return tmp_path / "cache", images, labels
+
+
+@pytest.mark.parametrize("download_flag", [True, False])
+def test_a_learners_valid_copy_is_used_with_a_warning(offline_mnist, download_flag):
+    cache, images, labels = offline_mnist
+    (cache / "mnist").mkdir(parents=True)
+    mine = {"train-images.gz": gzip.compress(_idx(images), compresslevel=1, mtime=1), "train-labels.gz": _idx(labels)}
+    for filename, data in mine.items():  # re-gzipped, or not gzipped at all: another SHA-256, the same data
+        (cache / "mnist" / filename).write_bytes(data)
+    with pytest.warns(UserWarning) as said:
+        x, y = load_mnist(cache_dir=cache, download=download_flag, progress=False, return_labels=True)
+    head = " is not the official mnist file (its SHA-256 differs), but it is a valid IDX file of "
+    tail = ": using it (move it away to download the official one)"
+    assert [str(w.message) for w in said] == [
+        f"{cache / 'mnist' / 'train-images.gz'}{head}5 28x28 uint8 images{tail}",
+        f"{cache / 'mnist' / 'train-labels.gz'}{head}5 uint8 labels 0..9{tail}",
+    ]
+    torch.testing.assert_close(x[:, 0], torch.from_numpy(images).float() / 127.5 - 1)
+    assert y.tolist() == labels.tolist()
+    for filename, data in mine.items():
+        assert (cache / "mnist" / filename).read_bytes() == data  # untouched
+
+
+def test_a_learners_copy_of_the_wrong_shape_is_kept_aside_not_deleted(offline_mnist):
+    cache, images, labels = offline_mnist
+    (cache / "mnist").mkdir(parents=True)
+    wrong = gzip.compress(_idx(images[:3]))  # the test split's size, say: not the training images
+    (cache / "mnist" / "train-images.gz").write_bytes(wrong)
+    with pytest.raises(DownloadError, match=r"not a valid IDX file of 5 28x28 uint8 images .*download=True"):
+        load_mnist(cache_dir=cache, download=False)
+    assert (cache / "mnist" / "train-images.gz").read_bytes() == wrong
+    with pytest.raises(DownloadError, match=r"wrong SHA-256: it is kept as train-images\.gz\.unverified"):
+        load_mnist(cache_dir=cache, progress=False)  # the download fails: offline
+    assert (cache / "mnist" / "train-images.gz.unverified").read_bytes() == wrong
+    assert not (cache / "mnist" / "train-images.gz").exists()

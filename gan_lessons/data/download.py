@@ -10,6 +10,12 @@ module follows three rules so that never happens:
 3. on any failure the temporary file is deleted and a :class:`DownloadError` says, in one line,
    what went wrong and how to fix it.
 
+A download also never hangs: a server that does not answer is given up after :data:`ANSWER_TIMEOUT`
+seconds, one that trickles (a byte now and then) after a :data:`RATE_WINDOW` below :data:`MIN_RATE`,
+and every download after :data:`DOWNLOAD_DEADLINE` at the latest. A file found at the destination
+with the wrong checksum (perhaps one a learner placed there by hand) is never deleted: it is kept
+beside it, renamed, before downloading (:func:`download`).
+
 The IDX format (Y. LeCun, http://yann.lecun.com/exdb/mnist/) is tiny: a 4-byte magic number
 (two zero bytes, a type code, the number of dimensions), one big-endian ``uint32`` size per
 dimension, then the values, big-endian, in C order. :func:`read_idx` parses it with numpy alone.
@@ -22,7 +28,9 @@ import hashlib
 import http.client
 import math
 import os
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from pathlib import Path
@@ -35,6 +43,10 @@ from .._atomic import atomic_write, remove_stale_temporaries
 from .._validate import check_bool, check_number
 
 __all__ = [
+    "ANSWER_TIMEOUT",
+    "DOWNLOAD_DEADLINE",
+    "MIN_RATE",
+    "RATE_WINDOW",
     "DATASET_FILES",
     "DownloadError",
     "RemoteFile",
@@ -43,6 +55,18 @@ __all__ = [
     "file_sha256",
     "read_idx",
 ]
+
+
+#: Seconds to wait for a server to answer (to connect, to send the next bytes) before giving up on it.
+ANSWER_TIMEOUT = 30.0
+#: The longest one file's download may take, in seconds. Fashion-MNIST's largest file (26 MB) takes
+#: 3.5 minutes at 1 Mbit/s, and 55 minutes at :data:`MIN_RATE`.
+DOWNLOAD_DEADLINE = 3600.0
+#: The slowest average rate accepted, in bytes per second over each :data:`RATE_WINDOW`: a server that
+#: trickles a byte every few seconds answers in time, yet would take days.
+MIN_RATE = 8 * 1024
+#: Seconds over which the rate is measured (the first window starts when the server answers).
+RATE_WINDOW = 60.0
 
 
 class DownloadError(RuntimeError):
@@ -178,44 +202,83 @@ class _FetchFailed(Exception):
     """Internal: one URL failed; the reason is the message."""
 
 
-def _describe(err):
+def _describe(err, host, timeout):
     if isinstance(err, urllib.error.HTTPError):
         return f"HTTP error {err.code} {err.reason}"
+    if isinstance(err, urllib.error.URLError):
+        err = err.reason if isinstance(err.reason, BaseException) else err
+    if isinstance(err, TimeoutError):  # socket.timeout: no connection, no reply, or no more bytes in time
+        return f"no answer from {host} after {timeout:g} s"
     if isinstance(err, urllib.error.URLError):
         return str(err.reason)
     return str(err) or type(err).__name__
 
 
-def _fetch(url, dest, sha256, progress, timeout):
+class _Watch:
+    """The download's clock: fails it when it passes ``deadline`` seconds, or averages under ``min_rate`` bytes/s.
+
+    The rate is measured over windows of ``window`` seconds: a slow start is fine, a trickle is not.
+    """
+
+    def __init__(self, deadline, min_rate, window):
+        self.deadline, self.min_rate, self.window = deadline, min_rate, window
+        self.start = self.window_start = time.monotonic()
+        self.got = self.window_got = 0
+
+    def add(self, n):
+        now = time.monotonic()
+        self.got += n
+        self.window_got += n
+        if now - self.start > self.deadline:
+            raise _FetchFailed(f"took longer than the {self.deadline:g} s a download may take ({self._so_far()})")
+        if now - self.window_start >= self.window:
+            rate = self.window_got / (now - self.window_start)
+            if rate < self.min_rate:
+                raise _FetchFailed(
+                    f"too slow: {rate / 1024:.2g} KiB/s over {now - self.window_start:.3g} s, under the minimum "
+                    f"{self.min_rate / 1024:.3g} KiB/s ({self._so_far()})"
+                )
+            self.window_start, self.window_got = now, 0
+
+    def _so_far(self):
+        return f"{self.got:,} bytes in {time.monotonic() - self.start:.3g} s"
+
+
+def _stream(response, out, bar, watch):
+    """Copy ``response`` into ``out`` chunk by chunk, as they arrive; return the SHA-256 of what was copied."""
+    digest = hashlib.sha256()
+    read = getattr(response, "read1", response.read)  # read1: what has arrived, so the clock is checked often
+    while chunk := read(1 << 20):
+        out.write(chunk)
+        digest.update(chunk)
+        bar.update(len(chunk))
+        watch.add(len(chunk))
+    return digest.hexdigest()
+
+
+def _fetch(url, dest, sha256, progress, limits):
     """Stream ``url`` into a temporary file next to ``dest``; move it into place only if it checks out."""
+    timeout, deadline, min_rate = limits
+    host = urllib.parse.urlsplit(url).hostname or url
     try:
         with atomic_write(dest, suffix=".part") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             length = response.headers.get("Content-Length", "")
             total = int(length) if length.isdigit() else None
-            digest = hashlib.sha256()
-            with tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=dest.name,
-                disable=not progress,
-                leave=False,
-            ) as bar:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-            got = digest.hexdigest()
+            bar_options = {"unit": "B", "unit_scale": True, "unit_divisor": 1024, "leave": False}
+            with tqdm(total=total, desc=dest.name, disable=not progress, **bar_options) as bar:
+                watch = _Watch(deadline, min_rate, RATE_WINDOW)
+                got = _stream(response, out, bar, watch)
+            if total is not None and watch.got < total:
+                raise _FetchFailed(f"the connection closed after {watch.got:,} of {total:,} bytes")
             if got != sha256:  # raised inside the block: the temporary file is removed, dest left alone
                 raise _FetchFailed(f"SHA-256 mismatch (expected {sha256}, got {got})")
     except (OSError, http.client.HTTPException, ValueError) as err:
         # OSError covers URLError, HTTPError, timeouts and dropped connections; ValueError is
         # what urllib raises for a malformed URL.
-        raise _FetchFailed(_describe(err)) from err
+        raise _FetchFailed(_describe(err, host, timeout)) from err
 
 
-def download(url, dest, sha256, progress=True, timeout=30.0):
+def download(url, dest, sha256, progress=True, timeout=None, deadline=None, min_rate=None):
     """Download ``url`` to ``dest``, making sure the result has the given SHA-256.
 
     If ``dest`` already holds a file with the right checksum it is returned at once, without
@@ -233,8 +296,15 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
         The expected SHA-256 of the file, 64 hex digits.
     progress : bool, default True
         Show a ``tqdm`` progress bar while downloading.
-    timeout : float, default 30.0
-        Seconds to wait for the server before giving up on a URL.
+    timeout : float, optional
+        Seconds to wait for the server to connect or to send more bytes before giving up on a URL
+        ("no answer from <host> after <timeout> s"); default :data:`ANSWER_TIMEOUT` (30).
+    deadline : float, optional
+        Seconds one URL's download may take in all; default :data:`DOWNLOAD_DEADLINE` (an hour).
+    min_rate : float, optional
+        Bytes per second a download must average over each :data:`RATE_WINDOW` (60 s), or it is given
+        up as too slow (a server trickling a byte every few seconds would take days); default
+        :data:`MIN_RATE` (8 KiB/s); 0 turns the check off.
 
     Returns
     -------
@@ -244,31 +314,33 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
     Raises
     ------
     DownloadError
-        If no URL delivered a file with the right checksum (network error, HTTP error, checksum
-        mismatch...). Nothing is left behind: no temporary file and no file at ``dest``.
+        If no URL delivered a file with the right checksum (network error, HTTP error, no answer,
+        too slow, past the deadline, checksum mismatch...): the message says which, for each URL.
+        No temporary file is left behind, and no file with the wrong checksum at ``dest``.
     TypeError, ValueError
         If an argument is malformed (e.g. ``sha256`` is not 64 hex digits).
 
     Notes
     -----
-    A file already at ``dest`` whose checksum is *wrong* (a truncated or corrupted earlier
-    download) is deleted and downloaded again; if that download fails, ``dest`` is left empty
-    rather than holding bad data, so a bad file can never be read by mistake.
+    A file already at ``dest`` whose checksum is *wrong* is never deleted, since it may be one a
+    learner placed there by hand (an error message of this module suggests it): it is renamed to
+    ``<name>.unverified`` (``.unverified-2``, ... if that is taken) before the download, and the
+    error message, should the download fail, says where it went. So ``dest`` never holds a file
+    with the wrong checksum, and nothing anybody put there is lost.
     """
     urls = _check_urls(url)
     dest = _as_path(dest, "dest")
     sha256 = _check_sha256(sha256)
     check_bool("progress", progress)
-    check_number("timeout", timeout, low=0, low_open=True)
+    limits = _check_limits(timeout, deadline, min_rate)
 
     # a download killed mid-way leaves its .part file behind; one untouched for 10 minutes is dead
     remove_stale_temporaries(dest.parent, [dest.name], suffix=".part", older_than=600)
-    removed = False
+    kept = None
     if dest.is_file():
         if file_sha256(dest) == sha256:
             return dest
-        dest.unlink()
-        removed = True
+        kept = _set_aside(dest)
     elif dest.exists():
         raise ValueError(f"dest {dest} exists and is not a file")
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -276,17 +348,36 @@ def download(url, dest, sha256, progress=True, timeout=30.0):
     problems = []
     for u in urls:
         try:
-            _fetch(u, dest, sha256, progress, timeout)
+            _fetch(u, dest, sha256, progress, limits)
             return dest
         except _FetchFailed as err:
             problems.append(f"{u}: {err}")
-    note = " (the file that was there had the wrong SHA-256 and was removed)" if removed else ""
+    note = f" (the file that was there had the wrong SHA-256: it is kept as {kept.name})" if kept else ""
     message = (
         f"could not download {dest.name}{note}: {'; '.join(problems)}. Check your internet "
         f"connection and try again, or download the file yourself from {urls[0]} and place it "
         f"at {dest}"
     )
     raise DownloadError(" ".join(message.split()))  # always one line
+
+
+def _check_limits(timeout, deadline, min_rate):
+    """``(timeout, deadline, min_rate)``, each checked, the module's defaults in place of ``None``."""
+    return (
+        check_number("timeout", ANSWER_TIMEOUT if timeout is None else timeout, low=0, low_open=True),
+        check_number("deadline", DOWNLOAD_DEADLINE if deadline is None else deadline, low=0, low_open=True),
+        check_number("min_rate", MIN_RATE if min_rate is None else min_rate, low=0),
+    )
+
+
+def _set_aside(dest):
+    """Rename a file with the wrong checksum at ``dest`` to a free ``<name>.unverified[-N]`` beside it; return that."""
+    for n in range(1, 1000):
+        kept = dest.with_name(f"{dest.name}.unverified{'' if n == 1 else f'-{n}'}")
+        if not kept.exists():
+            dest.rename(kept)
+            return kept
+    raise DownloadError(f"{dest} has the wrong SHA-256, and 999 earlier such files are kept beside it: clear them")
 
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

@@ -56,7 +56,7 @@ def _decoded(file, rawmode=None):
     """
     with Image.open(file) as im:
         if rawmode is not None:
-            im.tile = [tile._replace(args=rawmode) for tile in im.tile]
+            im.tile = [(*tile[:3], rawmode) for tile in im.tile]  # (codec, extents, offset, raw mode)
         return np.asarray(ImageOps.exif_transpose(im))  # decoding happens here: corrupt data fails here
 
 
@@ -77,7 +77,7 @@ def _png16(file, rawmode):
 
 def _deep_kind(im):
     """How to read an opened image of more than 8 bits a sample (its 16-bit PNG raw mode, or mode); else ``None``."""
-    rawmode = im.tile[0].args if im.format == "PNG" and len(im.tile) == 1 else None
+    rawmode = im.tile[0][3] if im.format == "PNG" and len(im.tile) == 1 else None
     if rawmode in _PNG16:
         return rawmode
     return im.mode if im.mode.startswith("I") else None  # "1", "L", "P", "RGB", "CMYK", ...: 8 bits a sample

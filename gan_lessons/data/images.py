@@ -21,6 +21,7 @@ the same with labels and class names, for a conditional GAN (lesson 6).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "load_labelled_images",
     "class_names",
     "FASHION_MNIST_CLASSES",
+    "MNIST_SPLIT_SIZES",
 ]
 
 #: The data sets :func:`load_images` knows by name (a folder path is the other choice).
@@ -53,6 +55,9 @@ IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"
 )  # fmt: skip
+
+#: Images in each split of MNIST and of Fashion-MNIST: what a learner's own copy of one of their files must hold.
+MNIST_SPLIT_SIZES = {"train": 60_000, "test": 10_000}
 
 #: Digits of each class in the held-out ("test") split of :func:`load_digits`: 45 x 10 = 450, a quarter.
 DIGITS_HELD_OUT_PER_CLASS = 45
@@ -133,21 +138,44 @@ def load_digits(size=16, return_labels=False, split="all"):
     return images
 
 
+def _own_copy(dest, key):
+    """``(usable, what)``: whether ``dest`` reads as a valid IDX file of the official dtype, shape and values."""
+    split, kind = key.split("-")
+    n = MNIST_SPLIT_SIZES[split]
+    shape = (n, 28, 28) if kind == "images" else (n,)
+    what = f"{n:,} {'28x28 uint8 images' if kind == 'images' else 'uint8 labels 0..9'}"
+    try:
+        data = read_idx(dest)
+    except (OSError, ValueError):
+        return False, what
+    usable = data.dtype == np.uint8 and data.shape == shape and (kind == "images" or int(data.max(initial=0)) <= 9)
+    return usable, what
+
+
 def _mnist_file(name, key, folder, fetch, progress):
-    """Path to one verified file of ``name`` in ``folder``, downloading it if allowed."""
+    """Path to one file of ``name`` in ``folder``: the official one (downloaded if allowed) or a learner's own copy."""
     remote = DATASET_FILES[name][key]
     dest = folder / remote.filename
+    if dest.is_file() and file_sha256(dest) != remote.sha256:
+        usable, what = _own_copy(dest, key)
+        if usable:
+            warnings.warn(
+                f"{dest} is not the official {name} file (its SHA-256 differs), but it is a valid IDX file of "
+                f"{what}: using it (move it away to download the official one)",
+                stacklevel=3,
+            )
+            return dest
+        if not fetch:
+            raise DownloadError(
+                f"{dest} has the wrong SHA-256 and is not a valid IDX file of {what} (corrupted or incomplete): "
+                f"call load_mnist({name!r}, download=True) to download it again (that file is kept, renamed)"
+            )
     if fetch:
         return download_file(remote.urls, dest, remote.sha256, progress=progress)
     if not dest.is_file():
         raise DownloadError(
             f"{name} file {dest} not found and download=False: call load_mnist({name!r}, "
             f"download=True), or download {remote.urls[0]} yourself and place it in {folder}"
-        )
-    if file_sha256(dest) != remote.sha256:
-        raise DownloadError(
-            f"{dest} has the wrong SHA-256 (corrupted or incomplete): delete it and call "
-            f"load_mnist({name!r}, download=True) to download it again"
         )
     return dest
 
@@ -167,6 +195,13 @@ def load_mnist(name="mnist", split="train", cache_dir=None, download=True, progr
     download : bool, default True
         Download the files if they are missing (or corrupt). With ``False`` they must already
         be in the cache.
+
+        A file in the cache that is not the official one (its SHA-256 differs: say one you
+        downloaded yourself and placed there, re-compressed on the way) is used, with a warning
+        that says so, if it reads as a valid IDX file of the official dtype and shape (60,000 or
+        10,000 28x28 uint8 images; as many uint8 labels 0..9). Any other such file is not deleted:
+        it is kept beside, renamed ``<name>.unverified``, and the official file is downloaded
+        (:func:`~gan_lessons.data.download.download`).
     progress : bool, default True
         Show a progress bar while downloading.
     return_labels : bool, default False
