@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LAST = __import__("gan_lessons.course", fromlist=["LESSONS"]).LESSONS[-1].notebook  # the newest lesson, opened
 
 
 def _free_port():
@@ -52,9 +53,9 @@ def main():
                     time.sleep(0.1)
             for path in (
                 "lab",
-                "lab/tree/notebooks/06_conditional.ipynb",
+                f"lab/tree/notebooks/{LAST}",
                 "api/contents/notebooks",
-                "api/contents/notebooks/06_conditional.ipynb",
+                f"api/contents/notebooks/{LAST}",
                 "api/kernelspecs",
                 "lab/api/settings",
             ):

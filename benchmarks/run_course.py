@@ -101,7 +101,9 @@ def main(argv=None):
     sys.stdout.reconfigure(line_buffering=True)  # one row at a time, also into a pipe or a file
 
     folder = ROOT / args.dir
-    paths = select(sorted(folder.glob("[0-9]*.ipynb")), args.only)
+    from gan_lessons.course import LESSONS  # the course's one list of lessons, in order
+
+    paths = select([folder / x.notebook for x in LESSONS if (folder / x.notebook).is_file()], args.only)
     if not paths:
         raise SystemExit(f"no notebooks in {folder}")
     if args.fast:

@@ -39,7 +39,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent
 DOCS = ("docs/instructor-guide.md", "docs/exercises.md", "docs/architecture.md")
-DEFAULT_REPOSITORY = "https://github.com/gan-lessons/gan-lessons"
 DEFAULT_JUPYTERHUB = "https://jupyterhub.example.org"
 NOTE = """
 :::{note}
@@ -55,15 +54,11 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 
-def repository_url(readme_text):
-    """The repository's address, read from the README's Binder badge (one place to change it)."""
-    m = re.search(r"https://mybinder\.org/v2/gh/([^/)\s]+)/([^/)\s]+)/", readme_text)
-    return f"https://github.com/{m[1]}/{m[2]}" if m else DEFAULT_REPOSITORY
-
-
 def lessons(root=ROOT):
-    """The learner notebooks, in order."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The learner notebooks, in the order of the course's one list of lessons (:mod:`gan_lessons.course`)."""
+    from gan_lessons.course import LESSONS
+
+    return [root / "notebooks" / x.notebook for x in LESSONS]
 
 
 def rewrite_links(text, source, pages, repository, branch="main", root=ROOT, assets=None):
@@ -209,7 +204,9 @@ def build(out, full=False, jupyterhub=DEFAULT_JUPYTERHUB, jobs=None, quiet=False
     """Stage the sources into ``out/src``, execute the lessons and build ``out/html``. Returns an exit status."""
     out = Path(out).resolve()
     jobs = jobs or (1 if full else min(2, os.cpu_count() or 1))
-    repository = repository_url((ROOT / "README.md").read_text())
+    from gan_lessons.course import repository_url
+
+    repository = repository_url()  # the one setting: gan_lessons/course.py
     staged = stage(out / "src", repository)
 
     # The kernels inherit this process's environment: fast mode or not, and threads shared between the jobs.

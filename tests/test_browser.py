@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from gan_lessons.course import LESSONS as COURSE_LESSONS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,9 +37,11 @@ DRIVER = BROWSER_DIR / "run_lessons.mjs"
 CANARY = "tests/browser/canary.ipynb"
 SCREENSHOTS = ROOT / "screenshots"
 # the English lessons, then the Chinese edition's (notebooks/zh-CN/)
-LESSONS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("[0-9]*.ipynb")) + sorted(
-    p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*/[0-9]*.ipynb")
-)
+# Every lesson of the course's one list (gan_lessons.course), in English, then in each other edition.
+EDITIONS = ["notebooks", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").iterdir() if p.is_dir())]
+LESSONS = [
+    f"{folder}/{x.notebook}" for folder in EDITIONS for x in COURSE_LESSONS if (ROOT / folder / x.notebook).is_file()
+]
 PER_NOTEBOOK_S = 300  # fast mode takes seconds to a minute; this only catches a hung run
 # Settings every test server gets on top of binder/overrides.json: never save (the notebooks' outputs must
 # not reach the repository), no network calls for news or updates.

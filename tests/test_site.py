@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 DOCS = ["instructor-guide", "exercises", "architecture"]
 DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens there: any attempt to reach the network fails at once
 
@@ -33,6 +32,7 @@ def _load_build():
 
 
 build = _load_build()
+LESSONS = build.lessons()
 
 
 class Page(HTMLParser):
@@ -125,9 +125,13 @@ def test_links_to_pages_stay_relative_and_the_rest_go_to_the_repository(tmp_path
     assert figure == "![a](../tests/fixtures/x.png)" and assets == {"tests/fixtures/x.png"}  # pictures: copied
 
 
-def test_repository_url_comes_from_the_readme_badge():
+def test_the_site_takes_lessons_and_repository_from_the_course():
+    from gan_lessons import course
+
+    assert [p.name for p in build.lessons()] == [x.notebook for x in course.LESSONS]
+    assert all(p.is_file() for p in build.lessons())
     org, name = readme_repository()
-    assert build.repository_url((ROOT / "README.md").read_text()) == f"https://github.com/{org}/{name}"
+    assert f"{org}/{name}" == course.REPOSITORY  # the README's badge says what the setting says
 
 
 # --- the built site (slow: the build executes every lesson) ---
