@@ -55,19 +55,24 @@ def save_checkpoint(path, **state):
 
 @contextmanager
 def _ctrl_c_after():
-    """Hold SIGINT back while the block runs (Unix, main thread); it is delivered when the block ends.
+    """Hold Ctrl-C back while the block runs (main thread); each press is delivered, in order, when it ends.
 
-    A KeyboardInterrupt raised inside torch's zip writer comes out as a RuntimeError from C++, which
-    would read like a failed (full-disk) write; held back, Ctrl-C stops the run just after the save.
+    A KeyboardInterrupt raised inside torch's zip writer comes out as a RuntimeError from C++, which would read
+    like a failed (full-disk) write. So while the block runs a press is only noted, also one that arrived just
+    before it (Python runs a signal's handler at its next instruction, which may be inside ``torch.save``); then
+    the handler that was in place gets it: the run stops just after the save.
     """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGINT, previous)
+        for signum in pressed:  # in order: the handler decides (save-and-stop, stop now, ...)
+            signal.raise_signal(signum)
 
 
 def _carries_code(path):

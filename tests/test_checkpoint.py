@@ -111,3 +111,33 @@ def test_ctrl_c_during_a_save_takes_effect_after_it(tmp_path, monkeypatch):
     state = load_checkpoint(path)
     assert state["step"] == 7 and torch.equal(state["weights"], torch.arange(5.0))
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # the mask is restored
+
+
+def test_ctrl_c_during_a_save_reaches_the_command_lines_handler_after_it(tmp_path, monkeypatch):
+    """Two presses while a periodic checkpoint is written: the file is whole, then the first asks the run to stop
+    and the second stops it at once (KeyboardInterrupt), as they would have outside the save."""
+    import os
+    import signal
+
+    import torch
+
+    from gan_lessons import checkpoint
+    from gan_lessons._interrupt import CtrlC
+
+    real_save = torch.save
+
+    def interrupted_save(obj, f):
+        for _ in range(2):
+            os.kill(os.getpid(), signal.SIGINT)
+        real_save(obj, f)
+
+    monkeypatch.setattr(checkpoint.torch, "save", interrupted_save)
+    ctrl_c = CtrlC()
+    ctrl_c.training(single_process=True)
+    previous = signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            checkpoint.save_checkpoint(tmp_path / "checkpoint.pt", step=3)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ctrl_c.stop_requested and load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 3
