@@ -18,16 +18,57 @@ import os
 
 import torch
 
-__all__ = ["world", "is_main", "init", "wrap", "sync_buffers", "rank_rng", "gather_rng_states", "any_rank", "shutdown"]
+__all__ = [
+    "world",
+    "local_rank",
+    "is_main",
+    "init",
+    "wrap",
+    "sync_buffers",
+    "rank_rng",
+    "gather_rng_states",
+    "any_rank",
+    "shutdown",
+]
 
 #: How long a rank waits for the others in one collective before the job fails (instead of hanging).
 TIMEOUT = datetime.timedelta(minutes=5)
 
 
+def _variable(name, default, minimum=0, below=None):
+    """The whole number in the environment variable ``name`` (``default`` when unset or empty), or a clear error.
+
+    torchrun sets them; one left over in a shell (``WORLD_SIZE=abc``) is named rather than failing in ``int()``.
+    """
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum or (below is not None and value >= below):
+        upper = f" and below WORLD_SIZE ({below})" if below is not None else ""
+        raise ValueError(
+            f"the environment variable {name} must be a whole number >= {minimum}{upper}, got {text!r} "
+            "(torchrun sets it; outside torchrun, unset it)"
+        )
+    return value
+
+
 def world():
-    """``(rank, world_size)`` of this process: ``(0, 1)`` unless started by ``torchrun``."""
-    size = int(os.environ.get("WORLD_SIZE", "1"))
-    return (int(os.environ.get("RANK", "0")), size) if size > 1 else (0, 1)
+    """``(rank, world_size)`` of this process: ``(0, 1)`` unless started by ``torchrun``.
+
+    Reads ``WORLD_SIZE`` and ``RANK``; a value that is no whole number (or a rank out of range) raises
+    ``ValueError`` naming the variable.
+    """
+    size = _variable("WORLD_SIZE", 1, minimum=1)
+    return (_variable("RANK", 0, below=size), size) if size > 1 else (0, 1)
+
+
+def local_rank():
+    """This process's GPU on its machine (``LOCAL_RANK``, set by torchrun; 0 without it)."""
+    return _variable("LOCAL_RANK", 0)
 
 
 def is_main():
@@ -48,7 +89,7 @@ def init(device):
     if device.type == "mps":
         raise ValueError("several processes need CPUs (gloo) or CUDA GPUs (NCCL); Apple's MPS has no backend")
     if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        device = torch.device("cuda", local_rank())
         torch.cuda.set_device(device)
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=TIMEOUT)
