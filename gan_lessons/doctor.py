@@ -15,7 +15,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from .i18n import _, get_language
+from .i18n import N_, CatalogueError, _, catalogue, get_language
 
 __all__ = ["doctor", "checks"]
 
@@ -60,64 +60,105 @@ def _widget_extension():
     return None
 
 
-def checks():
-    """Run every check; return a list of ``(ok, required, label, detail, fix)`` tuples."""
-    out = []
+def _python():
     py_ok = sys.version_info >= (3, 11)
-    out.append((py_ok, True, "Python", platform.python_version(), _("install Python 3.11 or newer")))
+    return [(py_ok, True, "Python", platform.python_version(), _("install Python 3.11 or newer"))]
+
+
+def _packages():
     fix = FIX.format(where=_("from the course's folder"))
+    rows = []
     for dist, _import, required in PACKAGES:
         v = _version(dist)
-        out.append((v is not None, required, dist, v or _("missing"), fix))
+        rows.append((v is not None, required, dist, v or _("missing"), fix))
+    return rows
+
+
+def _torch():
     try:
         import torch
 
         threads = torch.get_num_threads()
         cuda = _("CUDA available") if torch.cuda.is_available() else _("CPU only (that is all the course needs)")
         detail = _("{threads} of {cpus} CPUs; {cuda}").format(threads=threads, cpus=os.cpu_count(), cuda=cuda)
-        out.append((True, True, _("torch threads"), detail, ""))
+        return [(True, True, _("torch threads"), detail, "")]
     except Exception as e:  # noqa: BLE001 - a broken torch install is exactly what doctor must report
         detail = _("failed: {error}").format(error=f"{type(e).__name__}: {e}")
-        out.append((False, True, _("torch import"), detail, "pip install torch==2.13.0"))
+        return [(False, True, _("torch import"), detail, "pip install torch==2.13.0")]
+
+
+def _resources():
+    out = []
     mem = _memory_gb()
     if mem is not None:
         out.append((mem >= 2, False, _("memory"), f"{mem:.1f} GB", _("the course wants about 2 GB free")))
     free = shutil.disk_usage(Path.cwd()).free / 2**30
     out.append((free >= 1, False, _("free disk"), f"{free:.1f} GB", _("free at least 1 GB")))
+    return out
+
+
+def _widgets():
     ipyw, jlw = _version("ipywidgets"), _version("jupyterlab_widgets")
     ext = _widget_extension()
     widgets_ok = bool(ipyw and jlw and ext and ipyw.split(".")[0] == "8" and jlw.split(".")[0] == "3")
-    out.append(
-        (
-            widgets_ok,
-            False,
-            _("widgets render in JupyterLab"),
-            _("ipywidgets {ipywidgets}, jupyterlab_widgets {jupyterlab_widgets}, extension {found}").format(
-                ipywidgets=ipyw, jupyterlab_widgets=jlw, found=_("found") if ext else _("not found")
-            ),
-            _("pip install ipywidgets==8.1.9 jupyterlab_widgets==3.0.17, then restart JupyterLab and reload the page"),
-        )
+    detail = _("ipywidgets {ipywidgets}, jupyterlab_widgets {jupyterlab_widgets}, extension {found}").format(
+        ipywidgets=ipyw, jupyterlab_widgets=jlw, found=_("found") if ext else _("not found")
     )
+    fix = _("pip install ipywidgets==8.1.9 jupyterlab_widgets==3.0.17, then restart JupyterLab and reload the page")
+    return [(widgets_ok, False, _("widgets render in JupyterLab"), detail, fix)]
+
+
+def _cache():
     from .data import default_cache_dir
 
     cache = default_cache_dir()
     try:
         cache.mkdir(parents=True, exist_ok=True)
         writable = os.access(cache, os.W_OK)
+        have = [p.name for p in sorted(cache.iterdir())] if writable else []
     except OSError:
-        writable = False
-    empty = _("empty")
-    have = [p.name for p in sorted(cache.iterdir())] if writable else []
-    out.append(
-        (
-            writable,
-            False,
-            _("data cache"),
-            f"{cache} ({', '.join(have) or empty})",
-            _("set GAN_LESSONS_CACHE to a writable folder"),
-        )
-    )
-    out.append(_font_check())
+        writable, have = False, []
+    empty = _("empty")  # outside the f-string: Babel extracts it from there
+    detail = f"{cache} ({', '.join(have) or empty})"
+    return [(writable, False, _("data cache"), detail, _("set GAN_LESSONS_CACHE to a writable folder"))]
+
+
+def _messages():
+    """Can the command line and the notebooks speak Chinese? (The compiled catalogue is there and reads.)"""
+    try:
+        catalogue("zh-CN")
+    except CatalogueError as e:
+        fix = _("reinstall the course (pip install .); course authors: python -m gan_lessons translations")
+        return [(False, False, _("Chinese messages"), " ".join(str(e).split()), fix)]
+    return [(True, False, _("Chinese messages"), _("the catalogue is installed and reads"), "")]
+
+
+# (label if the check itself fails, required?, check): each check gives its rows
+_CHECKS = (
+    ("Python", True, _python),
+    (N_("packages"), True, _packages),
+    (N_("torch threads"), True, _torch),
+    (N_("memory and disk"), False, _resources),
+    (N_("widgets render in JupyterLab"), False, _widgets),
+    (N_("data cache"), False, _cache),
+    (N_("Chinese font for figures"), False, lambda: [_font_check()]),
+    (N_("Chinese messages"), False, _messages),
+)
+
+
+def checks():
+    """Run every check; return a list of ``(ok, required, label, detail, fix)`` tuples.
+
+    A check that fails in a way nobody foresaw (an unreadable file, a broken install) gives a row saying which
+    check failed and why; the other checks still run.
+    """
+    out = []
+    for label, required, check in _CHECKS:
+        try:
+            out += check()
+        except Exception as e:  # noqa: BLE001 - doctor reports what is broken; it never stops on it
+            detail = _("failed: {error}").format(error=" ".join(f"{type(e).__name__}: {e}".split()))
+            out.append((False, required, _(label), detail, _("see the error above")))
     return out
 
 

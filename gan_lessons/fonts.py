@@ -62,7 +62,8 @@ def find_cjk_font():
 
     Registers the font file named by ``GAN_LESSONS_CJK_FONT`` first, if set; then looks in
     matplotlib's font list; then, if that has none (its cache predates the font's installation),
-    in the system's font folders.
+    in the system's font folders. A ``GAN_LESSONS_CJK_FONT`` that names no file, or a file that cannot be read
+    as a font, raises ``ValueError`` saying so.
     """
     from matplotlib import font_manager
 
@@ -72,7 +73,11 @@ def find_cjk_font():
         if not Path(path).is_file():
             raise ValueError(f"{FONT_ENV_VAR} names {path!r}, which is not a font file")
         before = {f.name for f in fm.ttflist}
-        fm.addfont(path)
+        try:
+            fm.addfont(path)
+        except (OSError, RuntimeError, ValueError) as e:  # FreeType: "FT_Open_Face ... invalid stream operation"
+            detail = " ".join(str(e).split())
+            raise ValueError(f"{FONT_ENV_VAR} names {path!r}, which cannot be read as a font ({detail})") from None
         added = [f.name for f in fm.ttflist if f.fname == path or f.name not in before]
         if added:
             return added[0]

@@ -7,8 +7,9 @@ merges them into ``locale/zh_CN/LC_MESSAGES/gan_lessons.po`` and compiles the ``
 here. A message without a translation is shown in English.
 
 The language is chosen once, explicitly: a Chinese notebook's first code cell runs
-``set_language("zh-CN")``; the command line reads ``GAN_LESSONS_LANG`` (or, failing that, the locale:
-``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``). Importing the package never changes it.
+``set_language("zh-CN")``; the command line reads ``GAN_LESSONS_LANG`` (or, failing that, the locale, in
+POSIX's order: ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, and GNU's ``LANGUAGE`` list unless the locale is
+``C``/``POSIX``). Importing the package never changes it.
 
     >>> from gan_lessons.i18n import set_language, _
     >>> set_language("zh-CN")
@@ -21,11 +22,14 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import struct
 from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
+    "CatalogueError",
+    "catalogue",
     "ENV_VAR",
     "set_language",
     "get_language",
@@ -59,24 +63,43 @@ def _normalise(lang):
     return _ALIASES[key]
 
 
+class CatalogueError(ValueError):
+    """A language's message catalogue (its compiled ``.mo``) is ``"missing"`` or ``"broken"`` (:attr:`problem`)."""
+
+    def __init__(self, lang, problem, detail=""):
+        self.lang, self.problem = lang, problem
+        where = f"missing from {LOCALE_DIR}" if problem == "missing" else f"broken ({detail})"
+        super().__init__(
+            f"the {lang} message catalogue is {where}; reinstall the course "
+            "(course authors: python -m gan_lessons translations)"
+        )
+
+
 def _load(lang):
     code = LANGUAGES[lang]
     if code is None:
         return _gettext.NullTranslations()
+    path = _gettext.find(DOMAIN, LOCALE_DIR, languages=[code])
+    if path is None:  # a broken install: say so rather than silently speak English
+        raise CatalogueError(lang, "missing")
     try:
-        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
-    except OSError as e:  # a broken install: say so rather than silently speak English
-        raise ValueError(
-            f"the {lang} message catalogue is missing from {LOCALE_DIR}; reinstall the course "
-            "(course authors: python -m gan_lessons translations)"
-        ) from e
+        with open(path, "rb") as f:
+            return _gettext.GNUTranslations(f)
+    except (OSError, struct.error, UnicodeDecodeError, ValueError, LookupError) as e:  # cut short, garbled, unreadable
+        raise CatalogueError(lang, "broken", f"{path}: {getattr(e, 'strerror', None) or e}") from e
+
+
+def catalogue(lang):
+    """``lang``'s gettext translations, read afresh (English: none); :class:`CatalogueError` if missing or broken."""
+    return _load(_normalise(lang))
 
 
 def set_language(lang):
     """Speak ``lang`` from now on: ``"en"`` (the default) or ``"zh-CN"`` (``"zh"`` is accepted too).
 
     Affects exercise feedback, widgets, progress bars, figure text (see :func:`figure_text`) and
-    the command line's messages. Returns the language's canonical name.
+    the command line's messages. Returns the language's canonical name. A catalogue that is missing or broken
+    raises :class:`CatalogueError` (a ``ValueError``) and leaves the language as it was.
     """
     lang = _normalise(lang)
     _active["translations"] = _load(lang)
@@ -90,27 +113,52 @@ def get_language():
 
 
 class language:
-    """``with language("zh-CN"): ...`` speaks ``lang`` inside the block, then the previous language again."""
+    """``with language("zh-CN"): ...`` speaks ``lang`` inside the block, then the previous language again.
 
-    def __init__(self, lang):
-        self.lang = _normalise(lang)
+    ``fallback``: called with the :class:`CatalogueError` when ``lang``'s catalogue is missing or broken; the
+    block then speaks English (the command line warns and goes on). Without it, the error is raised.
+    """
+
+    def __init__(self, lang, fallback=None):
+        self.lang, self.fallback = _normalise(lang), fallback
 
     def __enter__(self):
         self._saved = (_active["language"], _active["translations"])
-        set_language(self.lang)
-        return self.lang
+        try:
+            set_language(self.lang)
+        except CatalogueError as e:
+            if self.fallback is None:
+                raise
+            self.fallback(e)
+            set_language("en")
+        return _active["language"]
 
     def __exit__(self, *exc):
         _active["language"], _active["translations"] = self._saved
         return False
 
 
+def _speaks(value):
+    """The course's language for one locale name (``zh_CN.UTF-8``, ``zh``, ``en_GB``…), or ``None``."""
+    first = value.split(".")[0].split("@")[0].strip().lower().replace("-", "_")
+    if first == "zh" or first.startswith("zh_"):
+        return "zh-CN"
+    return "en" if first == "en" or first.startswith("en_") else None
+
+
+def _c_locale(value):
+    return value in ("C", "POSIX") or value.startswith("C.")
+
+
 def language_from_environment(environ=None, use_locale=True):
     """The language the environment asks for: ``GAN_LESSONS_LANG``, else (``use_locale``) the locale.
 
-    The locale variables are read in gettext's order (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
-    ``LANG``); any Chinese locale (``zh_CN.UTF-8``, ``zh_SG``, ``zh``…) gives ``"zh-CN"``, anything
-    else English. An unknown ``GAN_LESSONS_LANG`` raises ``ValueError`` naming it.
+    POSIX's order: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set and not empty is the locale
+    (none: ``C``). Then GNU gettext's rule: unless that locale is ``C`` or ``POSIX`` (``C.UTF-8`` too), a
+    ``LANGUAGE`` list (``zh_SG:en``) replaces it: its first entry the course speaks decides (``en``, ``C``:
+    English), and a list of none of them leaves the messages in English; without a list the locale decides.
+    Any Chinese locale (``zh_CN.UTF-8``, ``zh_SG``, ``zh``…) gives ``"zh-CN"``, anything else English. An
+    unknown ``GAN_LESSONS_LANG`` raises ``ValueError`` naming it.
     """
     environ = os.environ if environ is None else environ
     explicit = environ.get(ENV_VAR, "").strip()
@@ -119,13 +167,16 @@ def language_from_environment(environ=None, use_locale=True):
             return _normalise(explicit)
         except ValueError:
             raise ValueError(f"{ENV_VAR} must be one of {', '.join(LANGUAGES)}, got {explicit!r}") from None
-    if use_locale:
-        for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-            value = environ.get(var, "")
-            if value:
-                first = value.split(":")[0].split(".")[0].lower().replace("-", "_")
-                return "zh-CN" if first == "zh" or first.startswith("zh_") else "en"
-    return "en"
+    if not use_locale:
+        return "en"
+    locale = next((environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(v, "").strip()), "C").strip()
+    if _c_locale(locale):
+        return "en"
+    entries = [e.strip() for e in environ.get("LANGUAGE", "").split(":") if e.strip()]
+    for entry in entries:  # gettext takes the first entry it has a catalogue for; English is the messages' own
+        if _c_locale(entry) or _speaks(entry):
+            return _speaks(entry) or "en"
+    return "en" if entries else (_speaks(locale) or "en")  # a LANGUAGE list the course cannot speak: untranslated
 
 
 def gettext(message):
