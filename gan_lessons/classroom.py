@@ -12,8 +12,20 @@ import math
 from urllib.parse import quote, urlsplit
 
 from ._validate import check_int
+from .i18n import N_
 
-__all__ = ["REPOSITORY", "FOLDER", "LESSONS", "SERVER_MB", "LEARNER_MINUTES", "HEADROOM", "nbgitpuller_link", "sizing"]
+__all__ = [
+    "REPOSITORY",
+    "FOLDER",
+    "LESSONS",
+    "SERVER_MB",
+    "LEARNER_MINUTES",
+    "HEADROOM",
+    "nbgitpuller_link",
+    "url_problem",
+    "branch_problem",
+    "sizing",
+]
 
 #: The course's repository. A placeholder, as in the README's Binder badge: put your fork's address here.
 REPOSITORY = "https://github.com/gan-lessons/gan-lessons"
@@ -35,12 +47,50 @@ SERVER_MB = 97.0
 LEARNER_MINUTES = (60, 60, 80, 75, 75, 75)
 #: Room above the measured sum for the memory limit: other platforms' builds, a larger plot, a second figure.
 HEADROOM = 1.25
+_NOT_IN_BRANCH = "~^:?*[\\"
+
+
+def url_problem(value):
+    """What makes ``value`` no address for a link (an English sentence, marked for translation), or ``None``.
+
+    An http(s) address with a host, a port (if any) in 1-65535, and nothing a link cannot carry as it is:
+    no space, newline or other control character, no query (``?``) or fragment (``#``), empty ones included.
+    """
+    if not isinstance(value, str):
+        return N_("it is not text")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return N_("it holds a space, a newline or another character an address cannot hold")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # "Invalid IPv6 URL", "Port out of range 0-65535", a port that is not a number
+        return N_("its host or port is malformed: a port is 1-65535, an IPv6 host goes in [brackets]")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return N_("it must start with http:// or https:// and name a host")
+    if port == 0:
+        return N_("its host or port is malformed: a port is 1-65535, an IPv6 host goes in [brackets]")
+    if "?" in value or "#" in value:
+        return N_("it holds '?' or '#': give the address alone, with no query or fragment")
+    return None
+
+
+def branch_problem(value):
+    """What makes ``value`` no git branch name (``git check-ref-format --branch``'s main rules), or ``None``."""
+    if not isinstance(value, str) or not value:
+        return N_("it is empty")
+    if any(c.isspace() or not c.isprintable() or c in _NOT_IN_BRANCH for c in value):
+        return N_("it holds a space, a control character or one of ~ ^ : ? * [ \\")
+    parts = value.split("/")
+    bad_part = any(not p or p.startswith(".") or p.endswith(".lock") for p in parts)
+    if bad_part or value.startswith("-") or value.endswith(".") or ".." in value or "@{" in value or value == "@":
+        return N_("git does not allow it as a branch name, see git check-ref-format")
+    return None
 
 
 def _url(name, value):
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"{name} must be an http(s) address such as https://hub.example.org, got {value!r}")
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(f"{name} must be an http(s) address such as https://hub.example.org: {problem}; got {value!r}")
     return value.rstrip("/")
 
 
@@ -53,8 +103,8 @@ def nbgitpuller_link(hub, lesson=1, repo=REPOSITORY, branch="main", language="en
     """
     hub, repo = _url("hub", hub), _url("repo", repo)
     n = check_int("lesson", lesson, minimum=1, maximum=len(LESSONS))
-    if not isinstance(branch, str) or not branch or any(c.isspace() for c in branch):
-        raise ValueError(f"branch must be a git branch name, got {branch!r}")
+    if branch_problem(branch):
+        raise ValueError(f"branch must be a git branch name: {branch_problem(branch)}; got {branch!r}")
     if language not in ("en", "zh-CN"):
         raise ValueError(f"language must be 'en' or 'zh-CN', got {language!r}")
     edition = "" if language == "en" else f"{language}/"
