@@ -105,6 +105,21 @@ def message_problems(catalog, template):
     return problems
 
 
+def _read_json(path):
+    """A JSON file ``{msgid: translation}``; ``ValueError`` naming the file (and the line and column) if it is not."""
+    try:
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read: {e.strerror or e}") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: must hold one JSON object {{msgid: translation}}, got a {type(table).__name__}")
+    return table
+
+
 def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
     """Extract the messages, merge them into ``lang``'s ``.po`` and compile its ``.mo``.
 
@@ -145,7 +160,7 @@ def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
     catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
     catalog.obsolete.clear()
     for path in import_json:
-        table = json.loads(Path(path).read_text(encoding="utf-8"))
+        table = _read_json(path)
         for m in catalog:
             key = m.id if isinstance(m.id, str) else (m.id[0] if m.id else "")
             if key in table and not _translated(m):
@@ -164,17 +179,21 @@ def update_messages(root=None, lang="zh-CN", check=False, import_json=()):
     return [f"{po}: {p}" for p in message_problems(catalog, template)]
 
 
-def translations_command(update_catalogues_too=False, check=False, import_json=()):
+def translations_command(update_catalogues_too=False, check=False, import_json=(), root=None):
     """``python -m gan_lessons translations``: messages made (or checked), and every edition checked.
 
-    Prints each problem on a line and returns the exit status: 0 when everything is translated and current.
+    ``root``: the course's repository (default: the current folder). Prints each problem on a line and returns
+    the exit status: 0 when everything is translated and current.
     """
     problems = []
+    for path in import_json:  # a malformed file stops the command before it writes anything
+        _read_json(path)
     for lang in EDITIONS:
         if update_catalogues_too and not check:
-            print(_("{lang}: {n} new markdown cells to translate").format(lang=lang, n=update_catalogues(lang=lang)))
-        problems += update_messages(lang=lang, check=check, import_json=import_json)
-        for path, found in check_edition(lang=lang).items():
+            n = update_catalogues(root, lang=lang)
+            print(_("{lang}: {n} new markdown cells to translate").format(lang=lang, n=n))
+        problems += update_messages(root, lang=lang, check=check, import_json=import_json)
+        for path, found in check_edition(root, lang=lang).items():
             problems += [f"{path}: {p}" for p in found]
     for p in problems:
         print(p)

@@ -21,6 +21,7 @@ from pathlib import Path
 __all__ = [
     "EDITIONS",
     "LANGUAGE_CELL_ID",
+    "course_root",
     "source_hash",
     "read_catalogue",
     "write_catalogue",
@@ -154,6 +155,19 @@ def translated_version(nb, catalogue, lang):
         cells.append(cell)
     nb["cells"] = cells
     return nb
+
+
+def course_root(start=None):
+    """The course's repository: ``start`` (default: the current folder) or the nearest folder above it that holds
+    the package (``gan_lessons/__init__.py``) and ``notebooks/``; ``None`` when there is none.
+
+    The authors' commands write there (never into a stray ``gan_lessons/`` under, say, ``docs/``).
+    """
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "gan_lessons" / "__init__.py").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return None
 
 
 def catalogue_path(root, lang, name):
