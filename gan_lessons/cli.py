@@ -7,25 +7,19 @@ Every error is one readable line on stderr and a non-zero exit status, never a t
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import signal
 import sys
-import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import i18n
-from ._atomic import atomic_write
 from ._interrupt import CtrlC
 from ._validate import check_int, check_number, check_seed
+from .cli_runs import CLIError, Interrupted, process_note, sample, train
 from .i18n import N_, _
 
 __all__ = ["main", "build_parser"]
-
-
-class CLIError(Exception):
-    """An error to report as one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +53,29 @@ _std = _flag("--std", float, lambda n, v: check_number(n, v, *STD_RANGE), N_("a 
 #: A run of more generator steps than this is refused unless --max-steps says otherwise: a typo such as
 #: --steps 30000000 would otherwise run for days (the toy GAN takes 2-3 ms a step on a laptop, the DCGAN 20-100).
 MAX_STEPS = 1_000_000
+
+
+def _link_part(flag):
+    """An argparse type for ``classroom-link``'s ``--hub``, ``--repo`` (an address) or ``--branch`` (a branch name)."""
+
+    def parse(text):
+        from .classroom import branch_problem, url_problem
+
+        problem = branch_problem(text) if flag == "--branch" else url_problem(text)
+        if problem is None:
+            return text
+        wording = {
+            "--hub": _("an http(s) address such as https://hub.example.org"),
+            "--repo": _("the http(s) address of a git repository"),
+            "--branch": _("a git branch name"),
+        }[flag]
+        raise argparse.ArgumentTypeError(
+            _("{flag} must be {wording}: {problem}; got {text!r}").format(
+                flag=flag, wording=wording, problem=_(problem), text=text
+            )
+        )
+
+    return parse
 
 
 def _add_run_options(parser, device="auto"):
@@ -212,12 +229,19 @@ def build_parser():
 
     sub.add_parser("doctor", help=_("check this machine for the course: versions, threads, memory, widgets, fonts"))
     link = sub.add_parser("classroom-link", help=_("print the nbgitpuller link that opens a lesson on a JupyterHub"))
-    link.add_argument("--hub", required=True, metavar="URL", help=_("the hub's address, e.g. https://hub.example.org"))
+    hub_help = _("the hub's address, e.g. https://hub.example.org")
+    link.add_argument("--hub", required=True, metavar="URL", type=_link_part("--hub"), help=hub_help)
     link.add_argument("--lesson", type=_count("--lesson"), default=1, help=_("the lesson to open, 1-6 (default 1)"))
     link.add_argument(
-        "--repo", metavar="URL", default=None, help=_("the course's git repository (default: the course's)")
+        "--repo",
+        metavar="URL",
+        type=_link_part("--repo"),
+        default=None,
+        help=_("the course's git repository (default: the course's)"),
     )
-    link.add_argument("--branch", default="main", help=_("the branch learners get (default main)"))
+    link.add_argument(
+        "--branch", type=_link_part("--branch"), default="main", help=_("the branch learners get (default main)")
+    )
     link.add_argument(
         "--lang", choices=["en", "zh-CN"], default=None, help=_("the edition (default: this command's language)")
     )
@@ -225,141 +249,62 @@ def build_parser():
     return p
 
 
-def _writable_dir(out):
-    if not out.strip():
-        raise CLIError(_("--out must name a folder, got an empty string"))
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        raise CLIError(_("cannot write to --out {out}: {error}").format(out=out, error=e.strerror or e)) from None
-    return out
+def _course_root():
+    """The course's repository (the current folder or one above it), where the authors' commands write."""
+    from .translation import course_root
 
-
-def _start(args, given):
-    """The run ``train`` asked for: resumed from ``--resume``, or fresh; on ``--device``, under torchrun or not."""
-    from . import runs
-    from .recipes import DCGANConfig, toy_config
-    from .runs import distributed
-    from .training import select_device
-
-    device = distributed.init(select_device(args.device))  # torchrun: join the process group
-    total = args.steps if args.recipe == "toy" else args.epochs
-    progress = sys.stderr.isatty() and distributed.is_main()
-    if args.resume is not None:
-        return runs.resume_run(
-            args.resume, total=total, kind=args.recipe, expect=given, progress=progress, device=device
-        )
-    if args.recipe == "toy":
-        cfg = toy_config(given.pop("data", "gaussian"), **given, **({"steps": total} if total else {}))
-        return runs.start_run(cfg, device=device)
-    cfg = DCGANConfig(**given, **({"epochs": total} if total else {}))
-    return runs.start_run(cfg, progress=progress, device=device)
-
-
-def _train(args, ctrl_c):
-    from . import runs
-    from .runs import distributed
-    from .training import StopTraining
-
-    out = _writable_dir(args.out)
-    named = ("data", "mean", "std", "seed", "loss", "conditional", "conditioning")
-    given = {k: v for k, v in vars(args).items() if k in named and v is not None}
-    if "conditioning" in given and not given.get("conditional"):
-        raise CLIError(_("--conditioning says how a conditional D gets the label: add --conditional"))
-    if args.recipe == "toy" and given.get("data", "gaussian") != "gaussian" and {"mean", "std"} & set(given):
-        raise CLIError(
-            _("--mean and --std shape the gaussian target only; leave them out with --data {data}").format(
-                data=given["data"]
-            )
-        )
-    r = _start(args, given)
-    if r.total_steps > args.max_steps:
+    root = course_root()
+    if root is None:
         raise CLIError(
             _(
-                "this run would take {steps:,} generator steps, more than --max-steps {max_steps:,}: "
-                "ask for fewer {flag}, or raise --max-steps"
-            ).format(
-                steps=r.total_steps, max_steps=args.max_steps, flag="--steps" if args.recipe == "toy" else "--epochs"
-            )
+                "run this inside the course's repository (the folder holding gan_lessons/ and notebooks/): "
+                "neither {cwd} nor a folder above it is one; nothing was written"
+            ).format(cwd=Path.cwd())
         )
-
-    def stop_if_asked(info):  # under torchrun every rank stops at the same step, when any rank was interrupted
-        if distributed.any_rank(ctrl_c.stop_requested):
-            raise StopTraining
-
-    if args.recipe == "toy":  # tiny MLPs: a second thread only adds overhead (measured in benchmarks/toy_1d.py)
-        import torch
-
-        torch.set_num_threads(1)
-    ckpt = out / "checkpoint.pt"
-    before = ckpt.stat().st_mtime_ns if ckpt.exists() else None
-    ctrl_c.training(single_process=distributed.world()[1] == 1)  # only now: Ctrl-C while loading data just stops
-    try:
-        progress = sys.stderr.isatty() and distributed.is_main()
-        runs.train_run(r, out=out, progress=progress, callbacks=[stop_if_asked], checkpoint_every=args.checkpoint_every)
-    except KeyboardInterrupt:  # the second Ctrl-C: say what the periodic checkpoints kept
-        saved = ckpt.exists() and ckpt.stat().st_mtime_ns != before
-        raise _Interrupted(
-            _("interrupted; the last periodic checkpoint is {ckpt}: continue with --resume {ckpt}").format(ckpt=ckpt)
-            if saved
-            else _("interrupted before the first checkpoint; nothing was written")
-        ) from None
-    finally:
-        ctrl_c.mode = "ignore"  # saved: what is left is saying so
-        distributed.shutdown()
-    if not distributed.is_main():  # rank 0 reports for all
-        return 0
-    if r.step < r.total_steps:  # stopped by Ctrl-C (here or, under torchrun, on another rank)
-        print(
-            _("gan_lessons: interrupted at step {step}; saved {ckpt}; continue with --resume {ckpt}").format(
-                step=r.step, ckpt=ckpt
-            ),
-            file=sys.stderr,
-        )
-        return 130
-    summary = json.loads((out / "summary.json").read_text())  # the figures train_run computed and wrote
-    figures = {k: v for k, v in summary.items() if k not in ("config", "kind")}
-    print(
-        _("trained {kind} to step {step} on {device} in {seconds:.1f} s; wrote {ckpt}").format(
-            kind=r.kind, step=r.step, device=r.device, seconds=r.seconds, ckpt=ckpt
-        )
-    )
-    for k, v in figures.items():
-        for name, value in v.items() if isinstance(v, dict) else [(None, v)]:  # a nested dict: one line per figure
-            print(f"  {k}{'.' + name if name else ''}: {value}")
-    return 0
+    return root
 
 
-class _Interrupted(Exception):
-    """Ctrl-C: the message says what was kept."""
+def _authoring(args):
+    """``notebooks`` and ``translations``, run from the course's repository (or a folder inside it)."""
+    root = _course_root()
+    if args.command == "notebooks":
+        from .authoring import build_notebooks
 
-
-def _sample(args):
-    import numpy as np
-
-    from .runs import generate
-
-    out = Path(args.out)
-    if out.suffix != ".npy":
-        raise CLIError(_("--out must be a .npy file, got {out}").format(out=out))
-    x = generate(args.checkpoint, args.n, seed=args.seed, label=args.label)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(out) as f:
-            np.save(f, x.astype(np.float32))
-    except OSError as e:
-        raise CLIError(_("cannot write --out {out}: {error}").format(out=out, error=e.strerror or e)) from None
-    print(_("wrote {n} samples of shape {shape} to {out}").format(n=len(x), shape=tuple(x.shape[1:]), out=out))
-    return 0
-
-
-def _translations(args):
+        return build_notebooks(root, check=args.check)
     from .messages import translations_command
 
-    return translations_command(args.update_catalogues, args.check, args.import_json)
+    return translations_command(args.update_catalogues, args.check, args.import_json, root=root)
+
+
+@contextmanager
+def _escaping_output():
+    """stdout and stderr escape what the terminal cannot show (``\\u4e2d``) instead of failing on it.
+
+    An ASCII-only terminal (``PYTHONIOENCODING=ascii``, ``LANG=C`` on an old system) would otherwise turn a
+    Chinese message, or a path with a Chinese name, into an error, and a finished run into a failed one.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+            except (ValueError, OSError):  # closed, or not a real text stream
+                pass
+    try:
+        yield
+    finally:
+        for stream in changed:
+            try:
+                stream.reconfigure(errors="strict")
+            except (ValueError, OSError):
+                pass
+
+
+def _speak_english(error):
+    """The chosen language's catalogue is missing or broken: say so on one line; the command goes on in English."""
+    problem = " ".join(str(error).split())
+    print(_("gan_lessons: warning: {problem}; going on in English").format(problem=problem), file=sys.stderr)
 
 
 def main(argv=None, *, _ctrl_c=None):
@@ -367,18 +312,20 @@ def main(argv=None, *, _ctrl_c=None):
 
     Speaks the language ``GAN_LESSONS_LANG`` asks for, else the locale's
     (:func:`gan_lessons.i18n.language_from_environment`). Ctrl-C is handled while it runs
-    (:class:`gan_lessons._interrupt.CtrlC`); the handler it found is put back when it returns.
+    (:class:`gan_lessons._interrupt.CtrlC`); the handler it found is put back when it returns. A missing or broken
+    catalogue is one warning line, then English; what the terminal cannot encode is escaped (``\\u4e2d``).
     """
     ctrl_c, main_thread = _ctrl_c or CtrlC(), threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, ctrl_c) if main_thread and _ctrl_c is None else None
     try:
-        try:
-            lang = i18n.language_from_environment()
-        except ValueError as e:
-            print(f"gan_lessons: error: {e}", file=sys.stderr)
-            return 1
-        with i18n.language(lang), i18n.argparse_speaks():
-            return _main(argv, ctrl_c)
+        with _escaping_output():
+            try:
+                lang = i18n.language_from_environment()
+            except ValueError as e:
+                print(f"gan_lessons: error: {e}", file=sys.stderr)
+                return 1
+            with i18n.language(lang, fallback=_speak_english), i18n.argparse_speaks():
+                return _main(argv, ctrl_c, lang)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -403,33 +350,25 @@ def program(ctrl_c=None):
     sys.exit(status)
 
 
-def _main(argv, ctrl_c):
+def _main(argv, ctrl_c, lang):
     try:
         args = build_parser().parse_args(argv)
         if args.command == "train":
-            return _train(args, ctrl_c)
+            return train(args, ctrl_c)
         if args.command == "sample":
-            return _sample(args)
+            return sample(args)
         if args.command == "classroom-link":
             from .classroom import REPOSITORY, nbgitpuller_link
 
-            print(
-                nbgitpuller_link(
-                    args.hub, args.lesson, args.repo or REPOSITORY, args.branch, args.lang or i18n.get_language()
-                )
-            )
+            print(nbgitpuller_link(args.hub, args.lesson, args.repo or REPOSITORY, args.branch, args.lang or lang))
             return 0
         if args.command == "doctor":
             from .doctor import doctor
 
             return doctor()
-        if args.command == "notebooks":
-            from .authoring import build_notebooks
-
-            return build_notebooks(check=args.check)
-        if args.command == "translations":
-            return _translations(args)
-    except _Interrupted as e:
+        if args.command in ("notebooks", "translations"):
+            return _authoring(args)
+    except Interrupted as e:
         print(f"gan_lessons: {e}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
@@ -437,14 +376,6 @@ def _main(argv, ctrl_c):
         return 130
     except (CLIError, ValueError, TypeError, RuntimeError, OSError) as e:
         msg = " ".join(str(e).split()) or type(e).__name__
-        rank, size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-        where = (
-            _(" (process {rank} of {size}; under torchrun, one failing process ends the job)").format(
-                rank=rank, size=size
-            )
-            if size > 1
-            else ""
-        )
-        print(_("gan_lessons: error{where}: {message}").format(where=where, message=msg), file=sys.stderr)
+        print(_("gan_lessons: error{where}: {message}").format(where=process_note(), message=msg), file=sys.stderr)
         return 1
     return 0

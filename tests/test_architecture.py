@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gan_lessons"
 LAYERS = [
     {"__init__", "_validate", "_atomic", "_interrupt", "fonts"},
     {"i18n"},
-    {"theory", "losses", "data", "models", "checkpoint"},
+    {"theory", "losses", "data", "models", "checkpoint", "course"},
     {"games", "divergences"},
     {"training"},
     {"recipes", "metrics"},
@@ -26,7 +26,8 @@ LAYERS = [
     {"widgets"},
     {"exercises", "doctor", "classroom"},
     {"translation"},
-    {"authoring", "messages"},
+    {"authoring", "messages", "listings"},
+    {"cli_runs"},  # the train and sample commands, which cli parses for and reports on
     {"cli"},
     {"__main__"},
 ]
