@@ -391,3 +391,118 @@ def test_a_learners_copy_of_the_wrong_shape_is_kept_aside_not_deleted(offline_mn
         load_mnist(cache_dir=cache, progress=False)  # the download fails: offline
     assert (cache / "mnist" / "train-images.gz.unverified").read_bytes() == wrong
     assert not (cache / "mnist" / "train-images.gz").exists()
+
+
+# ---------------------------------------------------------------- 7. resuming a folder run from elsewhere
+
+
+def _folder_of_images(folder, seed=0, n=8):
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / f"{i}.png")
+    return folder
+
+
+def _tiny_folder_recipe(data):
+    from gan_lessons.recipes import DCGANConfig
+
+    return DCGANConfig(data=data, image_size=8, z_dim=4, g_width=4, d_width=4, batch_size=4, epochs=1)
+
+
+def test_a_folder_run_resumes_from_another_working_directory(tmp_path, monkeypatch):
+    from gan_lessons import runs
+    from gan_lessons.checkpoint import load_checkpoint
+
+    pics = _folder_of_images(tmp_path / "course" / "pics")
+    monkeypatch.chdir(tmp_path / "course")
+    runs.run(_tiny_folder_recipe("pics"), out=tmp_path / "run")  # started with a relative --data
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    assert load_checkpoint(ckpt)["config"]["data"] == str(pics)  # kept as an absolute path
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    r = runs.resume_run(ckpt, total=2)
+    assert r.config.data == str(pics) and r.step == 2 and r.total_steps == 4
+
+
+def test_a_moved_image_folder_is_named_and_can_be_given_again(tmp_path, monkeypatch):
+    from gan_lessons import runs
+
+    pics = _folder_of_images(tmp_path / "pics")
+    runs.run(_tiny_folder_recipe(str(pics)), out=tmp_path / "run")
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    moved = pics.rename(tmp_path / "moved")
+    with pytest.raises(ValueError) as err:
+        runs.resume_run(ckpt, total=2)
+    assert str(err.value) == (
+        f"the image folder {pics} that the run in {ckpt} trained on no longer exists: "
+        "if it moved, give its new place with --data; else start a new run"
+    )
+    monkeypatch.chdir(tmp_path)
+    r = runs.resume_run(ckpt, total=2, expect={"data": "moved"})  # its new place, relative to here
+    assert r.config.data == str(moved) and r.step == 2
+    other = _folder_of_images(tmp_path / "other", seed=1)
+    with pytest.raises(ValueError, match="the training images differ"):  # a new place, but not the same images
+        runs.resume_run(ckpt, total=2, expect={"data": str(other)})
+    with pytest.raises(
+        ValueError, match=f"^the image folder gone does not exist \\(looked for {tmp_path / 'gone'}\\)$"
+    ):
+        runs.resume_run(ckpt, total=2, expect={"data": "gone"})  # a wrong new place
+    with pytest.raises(ValueError, match="data digits differs from the checkpoint's"):
+        runs.resume_run(ckpt, total=2, expect={"data": "digits"})
+    (tmp_path / "pics").write_text("a file where the folder was")
+    with pytest.raises(ValueError, match=f"the image folder {pics} that .* is no longer a folder"):
+        runs.resume_run(ckpt, total=2)
+
+
+def test_an_old_checkpoints_relative_folder_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    from gan_lessons import runs
+    from gan_lessons.checkpoint import load_checkpoint, save_checkpoint
+
+    pics = _folder_of_images(tmp_path / "course" / "pics")
+    runs.run(_tiny_folder_recipe(str(pics)), out=tmp_path / "run")
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    state = load_checkpoint(ckpt)
+    state.pop("format")
+    save_checkpoint(ckpt, **{**state, "config": {**state["config"], "data": "pics"}})  # as older versions wrote it
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        runs.resume_run(ckpt, total=2)
+    assert str(err.value) == (
+        f"the image folder 'pics' that the run in {ckpt} trained on was not found: the checkpoint holds a relative "
+        f"path, which from {tmp_path} is {tmp_path / 'pics'}, and that is not a folder; resume from the folder the "
+        "run was started in, or give the image folder's place with --data"
+    )
+    monkeypatch.chdir(tmp_path / "course")
+    assert runs.resume_run(ckpt, total=2).config.data == str(pics)  # from where it started, found and made absolute
+
+
+def test_a_missing_folder_path_is_not_called_an_unknown_dataset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        load_labelled_images("./gone")
+    assert str(err.value) == f"image folder ./gone does not exist (looked for {tmp_path / 'gone'})"
+    from gan_lessons.data import load_images
+
+    with pytest.raises(ValueError, match=f"^image folder {tmp_path / 'gone'} does not exist$"):
+        load_images(tmp_path / "gone")
+    with pytest.raises(ValueError, match="unknown dataset 'minst'"):
+        load_images("minst")  # a name: the data sets it could be
+
+
+@pytest.mark.slow  # three DCGAN runs at the command line's 32x32: about 4 s (the API tests above are quick)
+def test_the_command_line_names_a_moved_folder_and_takes_its_new_place(tmp_path, monkeypatch, capsys):
+    from gan_lessons.cli import main
+
+    pics = _folder_of_images(tmp_path / "course" / "pics")
+    monkeypatch.chdir(tmp_path / "course")
+    args = ["train", "dcgan", "--epochs", "1", "--out", str(tmp_path / "run")]
+    assert main([*args, "--data", "pics"]) == 0
+    capsys.readouterr()
+    pics.rename(tmp_path / "moved")
+    monkeypatch.chdir(tmp_path)
+    resume = ["train", "dcgan", "--resume", str(tmp_path / "run" / "checkpoint.pt"), "--epochs", "2"]
+    assert main([*resume, "--out", str(tmp_path / "r2")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"the image folder {pics} that the run in" in err and "--data" in err, err
+    assert main([*resume, "--data", "moved", "--out", str(tmp_path / "r2")]) == 0

@@ -323,10 +323,9 @@ def download(url, dest, sha256, progress=True, timeout=None, deadline=None, min_
     Notes
     -----
     A file already at ``dest`` whose checksum is *wrong* is never deleted, since it may be one a
-    learner placed there by hand (an error message of this module suggests it): it is renamed to
-    ``<name>.unverified`` (``.unverified-2``, ... if that is taken) before the download, and the
-    error message, should the download fail, says where it went. So ``dest`` never holds a file
-    with the wrong checksum, and nothing anybody put there is lost.
+    learner placed there by hand (this module's error message suggests it): it is renamed to
+    ``<name>.unverified`` (``.unverified-2``, ... if that is taken) before the download, and an
+    error message says where it went. So nothing is lost, and nothing wrong is read as data.
     """
     urls = _check_urls(url)
     dest = _as_path(dest, "dest")

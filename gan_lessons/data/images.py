@@ -288,10 +288,18 @@ def load_images(name_or_path, size=None, channels=None, **kw):
         return _resize(out, size).contiguous()
     if os.path.isdir(name_or_path):
         return load_image_folder(name_or_path, 32 if size is None else size, 1 if channels is None else channels, **kw)
-    raise ValueError(
-        f"unknown dataset {os.fspath(name_or_path)!r}: expected "
-        f"{', '.join(IMAGE_DATASETS[:-1])} or {IMAGE_DATASETS[-1]}, or a folder of images"
-    )
+    raise _unknown(name_or_path, f"{', '.join(IMAGE_DATASETS[:-1])} or {IMAGE_DATASETS[-1]}, or a folder of images")
+
+
+def _unknown(name_or_path, expected):
+    """The ValueError for a name that is no data set, or for a path (it has a slash, or starts with a dot) that is
+    no folder: then it says which path was looked for."""
+    text = os.fspath(name_or_path)
+    if not (isinstance(name_or_path, os.PathLike) or "/" in text or os.sep in text or text.startswith(".")):
+        return ValueError(f"unknown dataset {text!r}: expected {expected}")
+    where = os.path.abspath(text)
+    state = "is not a folder" if os.path.exists(where) else "does not exist"
+    return ValueError(f"image folder {text} {state}" + ("" if where == text else f" (looked for {where})"))
 
 
 def class_names(name_or_path):
@@ -306,6 +314,8 @@ def class_names(name_or_path):
         return list(FASHION_MNIST_CLASSES)
     if isinstance(name_or_path, (str, os.PathLike)) and os.path.isdir(name_or_path):
         return [d.name for d in class_folders(name_or_path)]
+    if isinstance(name_or_path, (str, os.PathLike)):
+        raise _unknown(name_or_path, "digits, mnist, fashion-mnist or a folder")
     raise ValueError(f"unknown dataset {name_or_path!r}: expected digits, mnist, fashion-mnist or a folder")
 
 
@@ -322,8 +332,7 @@ def load_labelled_images(name_or_path, size=None, channels=None, **kw):
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(f"name_or_path must be a data set name or a folder path, got {type(name_or_path).__name__}")
     if not os.path.isdir(name_or_path):
-        raise ValueError(
-            f"unknown dataset {os.fspath(name_or_path)!r}: expected digits, mnist or fashion-mnist, "
-            "or a folder with one subfolder of images per class"
+        raise _unknown(
+            name_or_path, "digits, mnist or fashion-mnist, or a folder with one subfolder of images per class"
         )
     return load_image_classes(name_or_path, 32 if size is None else size, 1 if channels is None else channels)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 import torch
 
 from ..checkpoint import RUN_KINDS, CheckpointError, load_checkpoint
-from ..data import load_images, load_labelled_images, toy_target
+from ..data import IMAGE_DATASETS, load_images, load_labelled_images, toy_target
 from ..models import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
@@ -16,7 +19,7 @@ from ..models import (
 )
 from ..recipes import config_from_dict
 
-__all__ = ["optimisers", "build_toy", "build_dcgan", "training_images", "generator_from_checkpoint"]
+__all__ = ["optimisers", "build_toy", "build_dcgan", "training_images", "data_folder", "generator_from_checkpoint"]
 
 
 def optimisers(cfg, G, D):
@@ -74,6 +77,34 @@ def training_images(cfg, progress=False):
     if cfg.conditional:
         return load_labelled_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw)
     return load_images(cfg.data, size=cfg.image_size, channels=cfg.channels, **kw), None, None
+
+
+def data_folder(cfg, checkpoint=None):
+    """``cfg`` with its folder of images as an absolute path, so that the run resumes from any working directory.
+
+    A named data set (or a toy target) is left as it is, and so is, for a fresh run, a path that is not a folder:
+    the loader says what it expected. For a run resumed from ``checkpoint`` a folder that cannot be found is a
+    ValueError that says which path was looked for: one saved as an absolute path has moved or been deleted; an
+    older checkpoint's relative path is looked for from the current working directory.
+    """
+    if cfg.kind != "dcgan" or cfg.data in IMAGE_DATASETS:
+        return cfg
+    where = os.path.abspath(cfg.data)  # a relative path: from the current working directory
+    if os.path.isdir(where):
+        return replace(cfg, data=where)
+    if checkpoint is None:
+        return cfg
+    if os.path.isabs(cfg.data):
+        state = "is no longer a folder" if os.path.exists(where) else "no longer exists"
+        raise ValueError(
+            f"the image folder {cfg.data} that the run in {checkpoint} trained on {state}: "
+            "if it moved, give its new place with --data; else start a new run"
+        )
+    raise ValueError(
+        f"the image folder {cfg.data!r} that the run in {checkpoint} trained on was not found: the checkpoint holds "
+        f"a relative path, which from {os.getcwd()} is {where}, and that is not a folder; resume from the folder "
+        "the run was started in, or give the image folder's place with --data"
+    )
 
 
 def generator_from_checkpoint(path, kind=None):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ..models import Labelled
 from ..recipes import DCGANConfig, ToyConfig, config_to_dict, steps_per_epoch, with_total
 from ..training import EMA, History, linear_decay, progress_bar, seed_everything, select_device, train
 from . import distributed
-from .build import build_dcgan, build_toy, first_line, recipe_of, training_images
+from .build import build_dcgan, build_toy, data_folder, first_line, recipe_of, training_images
 from .results import generate, summarise
 
 __all__ = ["Run", "start_run", "resume_run", "train_run", "run", "save_run"]
@@ -134,6 +135,7 @@ def start_run(cfg, *, images=None, progress=False, device="cpu"):
     """
     if not isinstance(cfg, (ToyConfig, DCGANConfig)):
         raise TypeError(f"cfg must be a ToyConfig or DCGANConfig, got {type(cfg).__name__}")
+    cfg = data_folder(cfg)  # a folder of images: as an absolute path, which the checkpoint keeps
     device = select_device(device) if isinstance(device, str) else torch.device(device)
     rank, size = distributed.world()
     if cfg.batch_size % size:
@@ -162,7 +164,9 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
         The kind of run the checkpoint must hold.
     expect : dict, optional
         Recipe fields the caller asked for (e.g. ``{"seed": 3}``): each must equal the checkpoint's,
-        since a resumed run keeps its recipe.
+        since a resumed run keeps its recipe. One exception: a run on a folder of images may be given
+        the folder's new place (``{"data": folder}``, ``--data``) if it moved; the training images must
+        still be the same (their fingerprint is checked).
     images : Tensor, optional
         DCGAN runs: the training images, instead of loading the recipe's data (conditional: ``(images, labels)``).
     device : str or torch.device
@@ -173,7 +177,8 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
     CheckpointError
         The file is not a usable checkpoint (see :func:`gan_lessons.checkpoint.load_checkpoint`).
     ValueError
-        A field of ``expect`` differs from the checkpoint's, or ``total`` asks for no more training.
+        A field of ``expect`` differs from the checkpoint's, or ``total`` asks for no more training, or the
+        run's folder of images cannot be found (the message says which path was looked for).
     """
     state = load_checkpoint(path, kind=kind)
     cfg = recipe_of(state, path)
@@ -184,12 +189,14 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
             f"({'torchrun --nproc_per_node ' + str(saved) if saved > 1 else 'without torchrun'}): "
             "an exact resume needs every process's random state"
         )
-    for name, value in (expect or {}).items():
+    cfg, expect = _moved_folder(cfg, dict(expect or {}))
+    for name, value in expect.items():
         if getattr(cfg, name) != value:
             raise ValueError(
                 f"{name} {value} differs from the checkpoint's {getattr(cfg, name)}; "
                 f"a resumed run keeps its recipe (leave --{name} out)"
             )
+    cfg = cfg if images is not None else data_folder(cfg, checkpoint=path)
     r = start_run(with_total(cfg, total), images=images, progress=progress, device=device)  # then the saved state
     saved, now = state.get("data_fingerprint"), r.data_fingerprint
     if saved is not None and saved != now:
@@ -214,6 +221,19 @@ def resume_run(path, *, total=None, kind=None, expect=None, images=None, progres
             f"--{r.config.total_name} on the command line)"
         )
     return r
+
+
+def _moved_folder(cfg, expect):
+    """``(cfg, expect)`` with the new place of a folder run's images, when ``expect["data"]`` is a folder."""
+    new = expect.get("data")
+    folders = cfg.kind == "dcgan" and cfg.data not in IMAGE_DATASETS and new not in IMAGE_DATASETS
+    if not (folders and isinstance(new, (str, os.PathLike))):
+        return cfg, expect  # a name: compared as any other field
+    where = os.path.abspath(os.fspath(new))
+    if not os.path.isdir(where):
+        raise ValueError(f"the image folder {os.fspath(new)} does not exist (looked for {where})")
+    expect["data"] = where
+    return replace(cfg, data=expect["data"]), expect
 
 
 # ---------------------------------------------------------------------------------- training
