@@ -75,7 +75,7 @@ def test_binder_takes_torch_from_the_cpu_index_and_nothing_local():
 def test_binder_has_no_competing_environment_files():
     # repo2docker picks environment.yml / Pipfile / setup.py over requirements.txt: none may sneak in.
     names = {p.name for p in BINDER.iterdir()}
-    assert names >= {"requirements.txt", "postBuild", "runtime.txt", "overrides.json"}
+    assert names >= {"requirements.txt", "postBuild", "runtime.txt", "lab-settings"}
     assert not names & {"environment.yml", "Pipfile", "Pipfile.lock", "setup.py", "Project.toml", "install.R"}
 
 
@@ -88,7 +88,7 @@ def test_postbuild_is_bash_with_set_e_and_installs_the_package():
     assert re.match(r"set -[a-z]*e", commands[0]), f"postBuild's first command must be `set -e`, got {commands[0]!r}"
     assert "pip install --no-deps -e ." in commands
     assert any("overrides.json" in c and "${NB_PYTHON_PREFIX}/share/jupyter/lab/settings" in c for c in commands), (
-        "postBuild must copy binder/overrides.json into JupyterLab's settings folder"
+        "postBuild must copy binder/lab-settings/overrides.json into JupyterLab's settings folder"
     )
     subprocess.run(["bash", "-n", str(path)], check=True)  # parses as bash
 
@@ -107,7 +107,7 @@ def _schema(plugin):
 
 
 def test_overrides_are_valid_jupyterlab_settings():
-    overrides = json.loads((BINDER / "overrides.json").read_text())
+    overrides = json.loads((BINDER / "lab-settings" / "overrides.json").read_text())
     assert overrides, "overrides.json is empty"
     for plugin, values in overrides.items():
         schema = _schema(plugin)
@@ -130,3 +130,19 @@ def test_readme_binder_badge_opens_lesson_1_in_jupyterlab():
     assert m, "README.md needs a Binder badge linking to mybinder.org/v2/gh/ORG/REPO/HEAD?urlpath=lab/tree/..."
     assert m[3] == "notebooks/01_value_function.ipynb"
     assert "https://mybinder.org/badge_logo.svg" in readme
+
+
+def test_a_local_install_gets_binders_jupyterlab_settings(tmp_path):
+    """The README's first command installs requirements.txt, which names binder/lab-settings: its wheel puts the
+    same overrides.json where JupyterLab reads it, <environment>/share/jupyter/lab/settings/ (no news pop-up over
+    lesson 1, windowing as on Binder)."""
+    import zipfile
+
+    lines = [l.split(" #")[0].strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert "./binder/lab-settings" in lines
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
+    subprocess.run([*cmd, str(BINDER / "lab-settings")], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        (name,) = [n for n in z.namelist() if n.endswith("/data/share/jupyter/lab/settings/overrides.json")]
+        assert z.read(name) == (BINDER / "lab-settings" / "overrides.json").read_bytes()

@@ -43,7 +43,7 @@ LESSONS = [
     f"{folder}/{x.notebook}" for folder in EDITIONS for x in COURSE_LESSONS if (ROOT / folder / x.notebook).is_file()
 ]
 PER_NOTEBOOK_S = 300  # fast mode takes seconds to a minute; this only catches a hung run
-# Settings every test server gets on top of binder/overrides.json: never save (the notebooks' outputs must
+# Settings every test server gets on top of binder/lab-settings/overrides.json: never save (the notebooks' outputs must
 # not reach the repository), no network calls for news or updates.
 TEST_SETTINGS = {
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
@@ -79,8 +79,8 @@ def free_port():
 
 
 def write_settings(settings_dir: Path):
-    """User settings for the test server: binder/overrides.json (what Binder learners get) plus TEST_SETTINGS."""
-    merged = json.loads((ROOT / "binder" / "overrides.json").read_text())
+    """User settings for the test server: binder/lab-settings/overrides.json (what Binder learners get) plus TEST_SETTINGS."""
+    merged = json.loads((ROOT / "binder" / "lab-settings" / "overrides.json").read_text())
     for plugin, values in TEST_SETTINGS.items():
         merged.setdefault(plugin, {}).update(values)
     for plugin, values in merged.items():
@@ -210,7 +210,7 @@ def test_browser_harness_sees_what_it_must_catch(browser_results):
     assert r["figure_outputs"] == 1 and r["images"] == 2 and r["broken_images"] == 0, info  # one plain, one in a widget
     assert len(r["glyph_warnings"]) == 1 and "missing from font" in r["glyph_warnings"][0]["text"], info
     assert Path(r["screenshot"]).stat().st_size > 10_000, info
-    overrides = json.loads((ROOT / "binder" / "overrides.json").read_text())
+    overrides = json.loads((ROOT / "binder" / "lab-settings" / "overrides.json").read_text())
     assert r["windowing_mode"] == overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"], info
 
 

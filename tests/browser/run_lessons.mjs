@@ -97,7 +97,7 @@ function inspect() {
     images: 0, // <img> elements inside outputs (figures, also inside widgets)
     broken_images: 0,
     detached_cells: 0,
-    windowing_mode: panel.content.notebookConfig?.windowingMode ?? null, // from the settings (binder/overrides.json)
+    windowing_mode: panel.content.notebookConfig?.windowingMode ?? null, // from the settings (binder/lab-settings/overrides.json)
   };
   panel.content.widgets.forEach((cell, i) => {
     if (!cell.node.isConnected) out.detached_cells++;
