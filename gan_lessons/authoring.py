@@ -13,8 +13,16 @@ import copy
 import json
 from pathlib import Path
 
+from . import listings
 from .exercises import SOLUTION_TAG
-from .translation import EDITIONS, catalogue_path, catalogue_problems, read_catalogue, translated_version
+from .translation import (
+    EDITIONS,
+    catalogue_path,
+    catalogue_problems,
+    read_catalogue,
+    translated_version,
+    untranslated_version,
+)
 
 __all__ = ["learner_version", "build_notebooks"]
 
@@ -48,9 +56,10 @@ def build_notebooks(root=None, check=False):
     """Write ``notebooks/X.ipynb`` = :func:`learner_version` of every ``solutions/X.ipynb``, and the editions.
 
     Each language of :data:`EDITIONS` with a ``translations/<lang>/`` folder gets ``solutions/<lang>/X.ipynb``
-    (:func:`translated_version`, from
-    ``translations/<lang>/X.md``) and ``notebooks/<lang>/X.ipynb`` (its learner version). A catalogue with
-    a missing or stale translation stops the build with every problem listed (``ValueError``).
+    (:func:`translated_version`, from ``translations/<lang>/X.md``) and ``notebooks/<lang>/X.ipynb`` (its learner
+    version). A catalogue with a missing or stale translation stops the build with every problem listed
+    (``ValueError``); a lesson with no catalogue yet is built in English with a note (:func:`untranslated_version`).
+    The lists the documents carry (:mod:`gan_lessons.listings`) are written too.
     With ``check=True`` write nothing and return 1 (printing the names and problems) if any is out of date.
     Returns 0 on success, as the command line's exit status.
     """
@@ -64,17 +73,20 @@ def build_notebooks(root=None, check=False):
         wanted[root / "notebooks" / path.name] = learner_version(nb)
         for lang in (lang for lang in EDITIONS if (root / "translations" / lang).is_dir()):
             cat_path = catalogue_path(root, lang, path.stem)
-            catalogue = read_catalogue(cat_path) if cat_path.exists() else {}
-            found = catalogue_problems(nb, catalogue)
-            if found:
-                problems += [f"{cat_path}: {p}" for p in found]
-                continue
-            edition = translated_version(nb, catalogue, lang)
+            if not cat_path.exists():  # a new lesson: in English, with a note, until it is translated
+                edition = untranslated_version(nb, lang)
+            else:
+                catalogue = read_catalogue(cat_path)
+                found = catalogue_problems(nb, catalogue)
+                if found:
+                    problems += [f"{cat_path}: {p}" for p in found]
+                    continue
+                edition = translated_version(nb, catalogue, lang)
             wanted[src / lang / path.name] = edition
             wanted[root / "notebooks" / lang / path.name] = learner_version(edition)
     if problems and not check:
         raise ValueError("the translations are not complete:\n" + "\n".join(problems))
-    stale = []
+    stale = [root / rel for rel in listings.sync(root, check=check)]  # the README's lesson table, the guides' lists
     for out, nb in wanted.items():
         text = _dump(nb)
         if not out.exists() or out.read_text() != text:

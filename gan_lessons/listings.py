@@ -44,7 +44,8 @@ def _lesson_table(edition):
 
 def _measured(root):
     """{notebook: (full row, fast row)} from the committed course benchmark; a lesson not measured yet is absent."""
-    runs = [json.loads((root / "benchmarks" / "results" / f"course_{m}.json").read_text()) for m in ("full", "fast")]
+    files = [root / "benchmarks" / "results" / f"course_{m}.json" for m in ("full", "fast")]
+    runs = [json.loads(f.read_text()) if f.is_file() else {"rows": []} for f in files]
     full, fast = ({r["notebook"]: r for r in run["rows"]} for run in runs)
     return {k: (v, fast.get(k)) for k, v in full.items()}
 
@@ -100,7 +101,8 @@ def documents(root):
 
 
 def _current_repository(root):
-    m = _BADGE.search((root / "README.md").read_text(encoding="utf-8"))
+    readme = root / "README.md"
+    m = _BADGE.search(readme.read_text(encoding="utf-8")) if readme.is_file() else None
     return m[1] if m else course.REPOSITORY
 
 

@@ -28,6 +28,9 @@ __all__ = [
     "catalogue_path",
     "catalogue_problems",
     "translated_version",
+    "untranslated_version",
+    "translation_gaps",
+    "words",
     "update_catalogues",
     "read_glossary",
     "translation_issues",
@@ -44,6 +47,9 @@ _HEADER = (
     "     refuses the stale entry and prints the new hash. See docs/zh-CN/README.md (translators' guide). -->\n"
 )
 LANGUAGE_CELL_ID = "{lang}-language"
+_NOT_TRANSLATED = {
+    "zh-CN": "> **本课的中文翻译尚未完成**，下面是英文原文。练习反馈、交互控件和图中文字已有中文的部分仍显示中文。\n",
+}
 _LANGUAGE_CELL = {
     "zh-CN": (
         "# 中文版：练习反馈、交互控件、进度条和图中文字都用中文（术语表：docs/zh-CN/glossary.md）。\n"
@@ -55,9 +61,24 @@ _LANGUAGE_CELL = {
 }
 
 
+def words(text):
+    """What a translation is made from: a cell's words, maths and code, in order, and nothing else.
+
+    Two English texts with the same :func:`words` need the same translation, so a change to spacing, line breaks,
+    punctuation or emphasis outside maths and code leaves a translation current. Words are Unicode word
+    characters (letters, digits, ``_``; "1.25" is the words 1 and 25); maths (``$…$``, ``$$…$$``), inline code
+    and code blocks are kept whole, their runs of white space made one space.
+    """
+    out, rest = [], 0
+    for m in _WHOLE.finditer(text):
+        out += re.findall(r"\w+", text[rest : m.start()]) + [re.sub(r"\s+", " ", m[0].strip())]
+        rest = m.end()
+    return out + re.findall(r"\w+", text[rest:])
+
+
 def source_hash(text):
-    """The first 12 hex digits of the SHA-256 of a cell's source: what a translation records."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    """The first 12 hex digits of the SHA-256 of a cell's :func:`words`: what a translation records."""
+    return hashlib.sha256("\x00".join(words(text)).encode("utf-8")).hexdigest()[:12]
 
 
 def _source(cell):
@@ -127,13 +148,13 @@ def _relink(markdown):
     return re.sub(r"(\]\(|src=\")\.\./", lambda m: m.group(1) + "../../", markdown)
 
 
-def translated_version(nb, catalogue, lang):
+def translated_version(nb, catalogue, lang, check=True):
     """The ``lang`` edition of a solutions notebook: translated markdown, the same code cells.
 
     One code cell is added before the first code cell: it chooses the language
     (:func:`gan_lessons.i18n.set_language`). Raises ``ValueError`` listing every problem of the catalogue.
     """
-    problems = catalogue_problems(nb, catalogue)
+    problems = catalogue_problems(nb, catalogue) if check else []
     if problems:
         raise ValueError("\n".join(problems))
     nb = copy.deepcopy(nb)
@@ -155,6 +176,29 @@ def translated_version(nb, catalogue, lang):
         cells.append(cell)
     nb["cells"] = cells
     return nb
+
+
+def untranslated_version(nb, lang):
+    """The ``lang`` edition of a lesson nobody has translated yet: the English, with a note saying so in ``lang``.
+
+    A new lesson goes green in English first: its edition is built (the language cell included, so exercise
+    feedback and widgets speak ``lang`` where the message catalogue has them) and :func:`translation_gaps` lists
+    it, instead of the build refusing it.
+    """
+    note = {"cell_type": "markdown", "id": f"untranslated-{lang}", "metadata": {}, "source": _NOT_TRANSLATED[lang]}
+    edition = translated_version(
+        nb, {c["id"]: ("", _source(c)) for c in nb["cells"] if c["cell_type"] == "markdown"}, lang, check=False
+    )
+    edition["cells"].insert(0, note)
+    return edition
+
+
+def translation_gaps(root=None, lang="zh-CN"):
+    """The lessons (solutions notebooks' names) that have no ``lang`` catalogue yet: built in English."""
+    root = Path(root) if root is not None else Path.cwd()
+    return [
+        p.stem for p in sorted((root / "solutions").glob("*.ipynb")) if not catalogue_path(root, lang, p.stem).exists()
+    ]
 
 
 def course_root(start=None):
@@ -208,6 +252,8 @@ _FENCE = re.compile(r"```.*?```", re.DOTALL)
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.DOTALL)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$")
 _CODE = re.compile(r"`[^`]+`")
+# maths and code, kept whole by words(): a code block, display maths, inline maths, inline code
+_WHOLE = re.compile("|".join(p.pattern for p in (_FENCE, _DISPLAY_MATH, _INLINE_MATH, _CODE)), re.DOTALL)
 _LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _HTML_ATTR = re.compile(r"(?:href|src)=\"([^\"]+)\"")
 # a line break between two Chinese characters (or full-width punctuation) inside a paragraph: shown as a space
@@ -228,7 +274,8 @@ def _pieces(text):
     links = _LINK.findall(text) + _HTML_ATTR.findall(text)
     text = _HTML_ATTR.sub(" ", _LINK.sub("] ", text))
     text = re.sub(r"https?://\S+", " ", text)
-    return fences, [re.sub(r"\s+", " ", m) for m in maths], code, links, text
+    spaced = [[re.sub(r"\s+", " ", x.strip()) for x in xs] for xs in (fences, maths, code)]  # as words() keeps them
+    return *spaced, links, text
 
 
 def _emphasis(markdown):
@@ -350,8 +397,7 @@ def check_edition(root=None, lang="zh-CN", lessons=None):
             continue
         nb = json.loads(path.read_text())
         cat_path = catalogue_path(root, lang, path.stem)
-        if not cat_path.exists():
-            out[str(cat_path)] = ["no catalogue: run python -m gan_lessons translations --update"]
+        if not cat_path.exists():  # not translated yet: built in English, listed by translation_gaps
             continue
         cat = read_catalogue(cat_path)
         problems = catalogue_problems(nb, cat)

@@ -25,8 +25,8 @@ LAYERS = [
     {"plotting"},
     {"widgets"},
     {"exercises", "doctor", "classroom"},
-    {"translation"},
-    {"authoring", "messages", "listings"},
+    {"translation", "listings"},
+    {"authoring", "messages"},
     {"cli_runs"},  # the train and sample commands, which cli parses for and reports on
     {"cli"},
     {"__main__"},

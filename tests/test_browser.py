@@ -79,7 +79,7 @@ def free_port():
 
 
 def write_settings(settings_dir: Path):
-    """User settings for the test server: binder/lab-settings/overrides.json (what Binder learners get) plus TEST_SETTINGS."""
+    """User settings for the test server: binder/lab-settings/overrides.json (what Binder gives) plus TEST_SETTINGS."""
     merged = json.loads((ROOT / "binder" / "lab-settings" / "overrides.json").read_text())
     for plugin, values in TEST_SETTINGS.items():
         merged.setdefault(plugin, {}).update(values)

@@ -27,7 +27,9 @@ from gan_lessons.translation import (
     read_glossary,
     source_hash,
     translated_version,
+    translation_gaps,
     translation_issues,
+    words,
     write_catalogue,
 )
 
@@ -116,6 +118,39 @@ def test_a_changed_english_cell_makes_its_translation_stale_and_the_build_fails(
     assert "cell l1-02: stale" in capsys.readouterr().out
     found = check_edition(course, "zh-CN")[str(course / "translations" / "zh-CN" / "01_value_function.md")]
     assert "cell l1-02: stale" in " ".join(found)
+
+
+def test_the_same_words_keep_a_translation_current(tmp_path, capsys):
+    """Spacing, line breaks, punctuation and emphasis outside maths and code are not the words: the Chinese
+    build stays green (docs/zh-CN/README.md states the rule). A changed word, number, formula or code is."""
+    course = copy_course(tmp_path)
+    nb_path = course / "solutions" / "01_value_function.ipynb"
+    old = text(next(c for c in load(nb_path)["cells"] if c["id"] == "l1-02"))
+    same = old.replace(" ", "  ").replace("\n", "\n\n", 1).replace("networks:", "networks;") + "\n"
+    assert same != old and words(same) == words(old)
+    change_english(nb_path, "l1-02", same)
+    assert build_notebooks(course) == 0 and build_notebooks(course, check=True) == 0
+    assert check_edition(course, "zh-CN") == {}
+    for changed in (old.replace("the", "a", 1), old.replace("$", "$\\,", 1), old + " 2"):
+        change_english(nb_path, "l1-02", changed)
+        with pytest.raises(ValueError, match="cell l1-02: stale"):
+            build_notebooks(course)
+    capsys.readouterr()
+
+
+def test_a_lesson_not_translated_yet_is_built_in_english_with_a_note(tmp_path, capsys):
+    """A new lesson goes green in English first: no catalogue means an English edition with a note, listed as a
+    gap by `translations`, not a failed build."""
+    course = copy_course(tmp_path)
+    (course / "translations" / "zh-CN" / "01_value_function.md").unlink()
+    assert build_notebooks(course) == 0
+    edition = load(course / "notebooks" / "zh-CN" / "01_value_function.ipynb")
+    assert "本课的中文翻译尚未完成" in text(edition["cells"][0])
+    english = load(course / "notebooks" / "01_value_function.ipynb")
+    assert text(edition["cells"][1]) == text(english["cells"][0])  # the English title, as it is
+    assert any("set_language" in text(c) for c in edition["cells"] if c["cell_type"] == "code")
+    assert translation_gaps(course, "zh-CN") == ["01_value_function"] and check_edition(course, "zh-CN") == {}
+    capsys.readouterr()
 
 
 def test_a_new_or_deleted_cell_is_reported(tmp_path):
