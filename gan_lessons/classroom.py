@@ -11,15 +11,14 @@ from __future__ import annotations
 import math
 from urllib.parse import quote, urlsplit
 
+from . import course
 from ._validate import check_int
 from .i18n import N_
 
 __all__ = [
     "REPOSITORY",
     "FOLDER",
-    "LESSONS",
     "SERVER_MB",
-    "LEARNER_MINUTES",
     "HEADROOM",
     "nbgitpuller_link",
     "url_problem",
@@ -27,24 +26,13 @@ __all__ = [
     "sizing",
 ]
 
-#: The course's repository. A placeholder, as in the README's Binder badge: put your fork's address here.
-REPOSITORY = "https://github.com/gan-lessons/gan-lessons"
+#: The course's repository: the one setting, :data:`gan_lessons.course.REPOSITORY`.
+REPOSITORY = course.repository_url()
 #: The folder nbgitpuller clones the course into, in each learner's home.
 FOLDER = "gan-lessons"
-#: The lessons' notebooks, in order (``notebooks/<name>.ipynb``).
-LESSONS = (
-    "01_value_function",
-    "02_toy_gan",
-    "03_training_dynamics",
-    "04_dcgan",
-    "05_wasserstein",
-    "06_conditional",
-)
 #: Peak resident memory of a learner's Jupyter server with JupyterLab loaded (MB): JupyterLab 4.6 serving this
 #: course, measured by ``benchmarks/jupyter_server_memory.py`` (kernels are separate processes).
 SERVER_MB = 97.0
-#: The shortest learner time of each lesson (minutes), from the instructor guide's schedule table.
-LEARNER_MINUTES = (60, 60, 80, 75, 75, 75)
 #: Room above the measured sum for the memory limit: other platforms' builds, a larger plot, a second figure.
 HEADROOM = 1.25
 _NOT_IN_BRANCH = "~^:?*[\\"
@@ -102,13 +90,13 @@ def nbgitpuller_link(hub, lesson=1, repo=REPOSITORY, branch="main", language="en
     ``language="zh-CN"`` opens the lesson's Chinese edition (``notebooks/zh-CN/``).
     """
     hub, repo = _url("hub", hub), _url("repo", repo)
-    n = check_int("lesson", lesson, minimum=1, maximum=len(LESSONS))
+    n = check_int("lesson", lesson, minimum=1, maximum=len(course.LESSONS))
     if branch_problem(branch):
         raise ValueError(f"branch must be a git branch name: {branch_problem(branch)}; got {branch!r}")
     if language not in ("en", "zh-CN"):
         raise ValueError(f"language must be 'en' or 'zh-CN', got {language!r}")
     edition = "" if language == "en" else f"{language}/"
-    urlpath = f"lab/tree/{FOLDER}/notebooks/{edition}{LESSONS[n - 1]}.ipynb"
+    urlpath = f"lab/tree/{FOLDER}/notebooks/{edition}{course.lesson(n).notebook}"
     query = f"repo={quote(repo, safe='')}&branch={quote(branch, safe='')}&urlpath={quote(urlpath, safe='')}"
     return f"{hub}/hub/user-redirect/git-pull?{query}"
 
@@ -126,7 +114,7 @@ def sizing(course_run, server_mb=None):
     * memory limit = (largest lesson kernel + the server + one idle kernel, the imports-only baseline: a
       lesson left open) x :data:`HEADROOM`, rounded up to 0.25 GiB;
     * busy cores per learner = the largest over the lessons of (machine time on 2 cores x 2 cores) / the
-      lesson's shortest learner time (:data:`LEARNER_MINUTES`): the cores a learner keeps busy on average;
+      lesson's shortest learner time (:data:`gan_lessons.course.LESSONS`): the cores a learner keeps busy;
       the CPU guarantee is that, rounded up to 0.25 of a core; learners per core = 1 / it, rounded down.
 
     Returns a dict of those figures and the measured inputs they come from.
@@ -135,12 +123,13 @@ def sizing(course_run, server_mb=None):
         raise ValueError("course_run must be a full-settings run of benchmarks/run_course.py (its --json output)")
     rows = {r["notebook"]: r for r in course_run["rows"]}
     server = SERVER_MB if server_mb is None else server_mb
-    lessons = [rows.get(f"{name}.ipynb") for name in LESSONS]
-    if any(r is None for r in lessons):
-        raise ValueError(f"course_run must time every lesson: {', '.join(LESSONS)}")
-    peak = max(lessons, key=lambda r: r["peak_mb"])
+    missing = [x.notebook for x in course.LESSONS if x.notebook not in rows]
+    if missing:
+        raise ValueError(f"course_run must time every lesson; run benchmarks/run_course.py for {', '.join(missing)}")
+    lessons = [(rows[x.notebook], x.minutes[0]) for x in course.LESSONS]
+    peak = max((r for r, _ in lessons), key=lambda r: r["peak_mb"])
     idle = rows["(baseline: imports only)"]["peak_mb"]
-    busy = max(2 * r["wall_s"] / (60 * m) for r, m in zip(lessons, LEARNER_MINUTES, strict=True))
+    busy = max(2 * r["wall_s"] / (60 * minutes) for r, minutes in lessons)
     guarantee = _gib(peak["peak_mb"] + server)
     return {
         "largest_kernel": peak["notebook"],

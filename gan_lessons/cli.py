@@ -17,6 +17,7 @@ from . import i18n
 from ._interrupt import CtrlC
 from ._validate import check_int, check_number, check_seed
 from .cli_runs import CLIError, Interrupted, process_note, sample, train
+from .course import LESSONS
 from .i18n import N_, _
 
 __all__ = ["main", "build_parser"]
@@ -167,6 +168,32 @@ def _add_authoring(sub):
     )
 
 
+def _add_classroom_link(sub):
+    """``classroom-link``: the nbgitpuller link that hands out a lesson on a JupyterHub."""
+    link = sub.add_parser("classroom-link", help=_("print the nbgitpuller link that opens a lesson on a JupyterHub"))
+    hub_help = _("the hub's address, e.g. https://hub.example.org")
+    link.add_argument("--hub", required=True, metavar="URL", type=_link_part("--hub"), help=hub_help)
+    link.add_argument(
+        "--lesson",
+        type=_count("--lesson"),
+        default=1,
+        help=_("the lesson to open, 1-{last} (default 1)").format(last=len(LESSONS)),
+    )
+    link.add_argument(
+        "--repo",
+        metavar="URL",
+        type=_link_part("--repo"),
+        default=None,
+        help=_("the course's git repository (default: the course's)"),
+    )
+    link.add_argument(
+        "--branch", type=_link_part("--branch"), default="main", help=_("the branch learners get (default main)")
+    )
+    link.add_argument(
+        "--lang", choices=["en", "zh-CN"], default=None, help=_("the edition (default: this command's language)")
+    )
+
+
 def build_parser():
     p = _Parser(
         prog="python -m gan_lessons",
@@ -228,23 +255,7 @@ def build_parser():
     )
 
     sub.add_parser("doctor", help=_("check this machine for the course: versions, threads, memory, widgets, fonts"))
-    link = sub.add_parser("classroom-link", help=_("print the nbgitpuller link that opens a lesson on a JupyterHub"))
-    hub_help = _("the hub's address, e.g. https://hub.example.org")
-    link.add_argument("--hub", required=True, metavar="URL", type=_link_part("--hub"), help=hub_help)
-    link.add_argument("--lesson", type=_count("--lesson"), default=1, help=_("the lesson to open, 1-6 (default 1)"))
-    link.add_argument(
-        "--repo",
-        metavar="URL",
-        type=_link_part("--repo"),
-        default=None,
-        help=_("the course's git repository (default: the course's)"),
-    )
-    link.add_argument(
-        "--branch", type=_link_part("--branch"), default="main", help=_("the branch learners get (default main)")
-    )
-    link.add_argument(
-        "--lang", choices=["en", "zh-CN"], default=None, help=_("the edition (default: this command's language)")
-    )
+    _add_classroom_link(sub)
     _add_authoring(sub)
     return p
 
