@@ -63,8 +63,8 @@ def conditional_row(conditioning, seed, epochs, svc):
     t0 = time.perf_counter()
     r = runs.run(cfg)
     seconds = time.perf_counter() - t0
-    q = conditional_report(r.sampler, N_PER_CLASS, seed=12345, train_images=r.images)
-    x, y = sample_per_class(r.sampler, N_PER_CLASS, seed=12345)
+    q = conditional_report(r.sampling_generator, N_PER_CLASS, seed=12345, train_images=r.images)
+    x, y = sample_per_class(r.sampling_generator, N_PER_CLASS, seed=12345)
     row = {"model": f"conditional {conditioning}", "seed": seed, "seconds": seconds}
     return {**row, "svc_accuracy": svc_accuracy(svc, x, y), **q}
 
@@ -74,7 +74,7 @@ def sorted_row(seed, epochs, svc, max_draws=100_000):
     t0 = time.perf_counter()
     r = runs.run(cfg)
     seconds = time.perf_counter() - t0
-    x, y, draws = sort_by_classifier(r.sampler, N_PER_CLASS, seed=10_000, max_draws=max_draws)
+    x, y, draws = sort_by_classifier(r.sampling_generator, N_PER_CLASS, seed=10_000, max_draws=max_draws)
     short = [c for c in range(10) if (y == c).sum() < N_PER_CLASS]
     fid_c, base_c = per_class_fid(x, y)
     real, real_y = load_digits(8, return_labels=True, split="train")

@@ -117,17 +117,17 @@ class FixedNoiseGrids:
         conditional G the pair ``Labelled(z, y)`` (:func:`gan_lessons.plotting.class_noise`: one row per class).
     every : int
         Steps between pictures: pass the steps of one epoch for one grid per epoch.
-    sampler : nn.Module, optional
+    generator : nn.Module, optional
         The network to draw with, e.g. a run's moving average ``ema.model``; default: the G being trained.
     """
 
-    def __init__(self, z, every, sampler=None):
-        self.z, self.every, self.sampler = z, check_int("every", every), sampler
+    def __init__(self, z, every, generator=None):
+        self.z, self.every, self.generator = z, check_int("every", every), generator
         self.grids, self.steps = [], []
 
     def snapshot(self, G, step):
         """Record G's images of the fixed codes, labelled ``step`` (e.g. step 0, before training)."""
-        self.grids.append(decode_latents(self.sampler if self.sampler is not None else G, self.z))
+        self.grids.append(decode_latents(self.generator if self.generator is not None else G, self.z))
         self.steps.append(int(step))
 
     def __call__(self, info):

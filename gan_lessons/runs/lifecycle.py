@@ -65,7 +65,7 @@ class Run:
         return _fingerprint(self.images, self.labels)
 
     @property
-    def sampler(self):
+    def sampling_generator(self):
         """The generator to sample from: the moving average when the recipe keeps one."""
         return self.ema.model if self.ema is not None else self.G
 
@@ -86,7 +86,7 @@ class Run:
 
         ``label``: a conditional run's class to draw (default: class ``i mod K`` for sample ``i``).
         """
-        return generate(self.sampler, n, seed, label=label)
+        return generate(self.sampling_generator, n, seed, label=label)
 
 
 # ---------------------------------------------------------------------------------- starting
