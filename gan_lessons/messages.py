@@ -20,7 +20,7 @@ from .translation import EDITIONS, _source, check_edition, translation_gaps, upd
 
 __all__ = ["KEYWORDS", "extract_messages", "message_problems", "update_messages", "translations_command"]
 
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "figure_text": None, "_f": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "figure_text": None, "ngettext": (1, 2)}
 _STAMP = datetime.datetime(2026, 11, 29, tzinfo=datetime.UTC)  # fixed: the files change only with the messages
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[rsd]|%[rsd]")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from ..i18n import N_
-from ..i18n import figure_text as _f
+from ..i18n import N_, figure_text
 
 #: How the identifiers that pictures and controls show (gradient methods, generator losses, 1-D targets)
 #: read to a learner. The identifiers themselves stay English: code compares them.
@@ -23,7 +22,7 @@ _NAMES = {
 }
 
 
-def _display_name(key, translate=_f):
+def _display_name(key, translate=figure_text):
     """``key`` as a learner reads it: translated with ``translate`` if it is one of :data:`_NAMES`, else as given.
 
     Figures use the default (:func:`~gan_lessons.i18n.figure_text`); controls pass :func:`~gan_lessons.i18n.gettext`.

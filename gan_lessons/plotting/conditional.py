@@ -12,8 +12,7 @@ import numpy as np
 import torch
 
 from .._validate import check_int
-from ..i18n import N_
-from ..i18n import figure_text as _f
+from ..i18n import N_, figure_text
 from ..models import Labelled, decode, latent_dim, n_classes
 from ._common import _new_ax
 from .dcgan import _gif_path, _write_gif, plot_image_grid
@@ -64,7 +63,7 @@ def _names(G, class_names):
 
 def plot_class_grid(G, z=None, ax=None, class_names=None, title=_GRID_TITLE):
     """Draw G's images of :func:`class_noise` codes (or of ``z``, a Labelled grid), rows labelled by class."""
-    title = _f(title)  # the default, translated; a title of the caller's with no translation stays as it is
+    title = figure_text(title)  # the default, translated; a title of the caller's with no translation stays as it is
     z = class_noise(G) if z is None else z
     K, names = _conditional(G), _names(G, class_names)
     n = len(z.y) // K
@@ -105,7 +104,7 @@ def plot_class_blend(G, z, a, b, n=9, ax=None, class_names=None):
     ax = _new_ax(ax, figsize=(0.9 * n, 1.3))
     images = blend_images(G, z, a, b, np.linspace(0, 1, n))
     return plot_image_grid(
-        images, ax, nrow=n, title=_f("class {a} -> class {b} (same z)").format(a=names[a], b=names[b])
+        images, ax, nrow=n, title=figure_text("class {a} -> class {b} (same z)").format(a=names[a], b=names[b])
     )
 
 
@@ -122,7 +121,7 @@ def plot_style_walk(G, z, label, direction, alphas=(-3, -2, -1, 0, 1, 2, 3), ax=
 
 def plot_per_class(report, class_names=None, axes=None, label=_PER_CLASS_LABEL):
     """Two panels from a :func:`gan_lessons.metrics.conditional_report`: class accuracy, and FID per class vs real."""
-    label = _f(label)
+    label = figure_text(label)
     if axes is None:
         from matplotlib.figure import Figure
 
@@ -136,15 +135,15 @@ def plot_per_class(report, class_names=None, axes=None, label=_PER_CLASS_LABEL):
         color="k",
         ls="--",
         lw=1,
-        label=_f("mean {accuracy:.3f}").format(accuracy=report["accuracy"]),
+        label=figure_text("mean {accuracy:.3f}").format(accuracy=report["accuracy"]),
     )
-    axes[0].set(xticks=x, xticklabels=names, ylim=(0, 1.02), ylabel=_f("asked for y, read as y"), title=label)
+    axes[0].set(xticks=x, xticklabels=names, ylim=(0, 1.02), ylabel=figure_text("asked for y, read as y"), title=label)
     axes[0].legend(loc="lower right")
     fid, base = np.asarray(report["fid_per_class"]), np.asarray(report["fid_baseline_per_class"])
     axes[1].bar(x - 0.2, fid, 0.4, label=label, color="tab:orange")
-    axes[1].bar(x + 0.2, base, 0.4, label=_f("real training digits"), color="tab:gray")
-    axes[1].set(xticks=x, xticklabels=names, ylabel=_f("digit-FID vs held-out of the class"),
-                title=_f("per-class digit-FID (45 held-out digits each)"))  # fmt: skip
+    axes[1].bar(x + 0.2, base, 0.4, label=figure_text("real training digits"), color="tab:gray")
+    axes[1].set(xticks=x, xticklabels=names, ylabel=figure_text("digit-FID vs held-out of the class"),
+                title=figure_text("per-class digit-FID (45 held-out digits each)"))  # fmt: skip
     axes[1].legend()
     return axes
 

@@ -21,8 +21,7 @@ from PIL import Image
 
 from .._atomic import atomic_write
 from .._validate import check_choice, check_int
-from ..i18n import N_
-from ..i18n import figure_text as _f
+from ..i18n import N_, figure_text
 from ..metrics.digits import nearest_neighbours
 from ..models import Labelled, decode
 from ._common import _new_ax
@@ -117,17 +116,18 @@ class FixedNoiseGrids:
         conditional G the pair ``Labelled(z, y)`` (:func:`gan_lessons.plotting.class_noise`: one row per class).
     every : int
         Steps between pictures: pass the steps of one epoch for one grid per epoch.
-    generator : nn.Module, optional
-        The network to draw with, e.g. a run's moving average ``ema.model``; default: the G being trained.
+    draw_with : nn.Module, optional
+        The generator to draw with, e.g. a run's moving average (``Run.sampling_generator``); default: the G
+        being trained.
     """
 
-    def __init__(self, z, every, generator=None):
-        self.z, self.every, self.generator = z, check_int("every", every), generator
+    def __init__(self, z, every, draw_with=None):
+        self.z, self.every, self.draw_with = z, check_int("every", every), draw_with
         self.grids, self.steps = [], []
 
     def snapshot(self, G, step):
         """Record G's images of the fixed codes, labelled ``step`` (e.g. step 0, before training)."""
-        self.grids.append(decode_latents(self.generator if self.generator is not None else G, self.z))
+        self.grids.append(decode_latents(self.draw_with if self.draw_with is not None else G, self.z))
         self.steps.append(int(step))
 
     def __call__(self, info):
@@ -159,19 +159,19 @@ def plot_dcgan_curves(history, steps_per_epoch=None, window=None, axes=None):
         raise ValueError("history is empty: train for at least one step first")
     window = window or max(1, n // 50)
     x = np.asarray(history.step, dtype=float)
-    xlabel = _f("step")
+    xlabel = figure_text("step")
     if steps_per_epoch:
-        x, xlabel = x / steps_per_epoch, _f("epoch")
+        x, xlabel = x / steps_per_epoch, figure_text("epoch")
     a, b = axes
-    a.plot(x, _smooth(history.loss_d, window), color="tab:red", label=_f("D loss"))
-    a.plot(x, _smooth(history.loss_g, window), color="tab:blue", label=_f("G loss"))
+    a.plot(x, _smooth(history.loss_d, window), color="tab:red", label=figure_text("D loss"))
+    a.plot(x, _smooth(history.loss_g, window), color="tab:blue", label=figure_text("G loss"))
     a.axhline(np.log(4), color="tab:red", ls=":", lw=1)
     a.axhline(np.log(2), color="tab:blue", ls=":", lw=1)
-    a.set(xlabel=xlabel, ylabel=_f("loss"), title=_f("losses (dotted: value at D = 1/2)"))
-    b.plot(x, _smooth(history.d_real, window), color="black", label=_f("mean D(x), real"))
-    b.plot(x, _smooth(history.d_fake, window), color="tab:orange", label=_f("mean D(G(z)), fake"))
+    a.set(xlabel=xlabel, ylabel=figure_text("loss"), title=figure_text("losses (dotted: value at D = 1/2)"))
+    b.plot(x, _smooth(history.d_real, window), color="black", label=figure_text("mean D(x), real"))
+    b.plot(x, _smooth(history.d_fake, window), color="tab:orange", label=figure_text("mean D(G(z)), fake"))
     b.axhline(0.5, color="0.5", ls=":", lw=1)
-    b.set(xlabel=xlabel, ylabel=_f("D output"), ylim=(0, 1), title=_f("what D says"))
+    b.set(xlabel=xlabel, ylabel=figure_text("D output"), ylim=(0, 1), title=figure_text("what D says"))
     for ax in axes:
         ax.legend(loc="best", fontsize=9)
     return axes
@@ -185,16 +185,16 @@ def plot_class_histogram(shares, ax=None, title=_HISTOGRAM_TITLE, floor=0.05):
     shares = np.asarray(shares, dtype=float)
     if shares.shape != (10,):
         raise ValueError(f"shares must have 10 entries (digits 0..9), got shape {shares.shape}")
-    title = _f(title)  # the default, translated; a title of the caller's with no translation stays as it is
+    title = figure_text(title)  # the default, translated; a title of the caller's with no translation stays as it is
     ax = _new_ax(ax, figsize=(6, 3))
     colors = ["tab:red" if s < floor else "tab:blue" for s in shares]
     ax.bar(np.arange(10), shares, color=colors)
-    ax.axhline(0.1, color="black", ls=":", lw=1, label=_f("real data: 10% each"))
+    ax.axhline(0.1, color="black", ls=":", lw=1, label=figure_text("real data: 10% each"))
     ax.axhline(floor, color="tab:red", ls="--", lw=1, label=f"{floor:.0%}")
     ax.set(
         xticks=np.arange(10),
-        xlabel=_f("digit (as the classifier reads it)"),
-        ylabel=_f("share of samples"),
+        xlabel=figure_text("digit (as the classifier reads it)"),
+        ylabel=figure_text("share of samples"),
         title=title,
     )
     ax.set_ylim(0, max(0.2, 1.35 * shares.max()))
@@ -214,11 +214,11 @@ def plot_nearest_neighbours(samples, images, k=4, fig=None):
         fig = Figure(figsize=(1.1 * (k + 1), 1.15 * len(s)), layout="constrained")
     axes = np.asarray(fig.subplots(len(s), k + 1, squeeze=False))
     for i in range(len(s)):
-        plot_image_grid(s[i : i + 1], axes[i, 0], title=_f("sample") if i == 0 else None)
+        plot_image_grid(s[i : i + 1], axes[i, 0], title=figure_text("sample") if i == 0 else None)
         for j in range(k):
             plot_image_grid(imgs[idx[i, j] : idx[i, j] + 1], axes[i, j + 1])
             axes[i, j + 1].set_title(f"d={dist[i, j]:.2f}", fontsize=8)
-    fig.suptitle(_f("generated sample | nearest training images (pixel distance)"), fontsize=10)
+    fig.suptitle(figure_text("generated sample | nearest training images (pixel distance)"), fontsize=10)
     return fig
 
 

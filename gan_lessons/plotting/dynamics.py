@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from ..dynamics import bilinear_field, distance_to_equilibrium
-from ..i18n import figure_text as _f
+from ..i18n import figure_text
 from ..metrics.toy import mode_coverage
 from ._common import _display_name, _new_ax
 
@@ -63,12 +63,17 @@ def plot_phase_portrait(path, method="", ax=None, lim=None, field=True):
         ax.quiver(X, Y, U, V, color="0.75", angles="xy", width=0.004)
     color = _METHOD_COLORS.get(method, "tab:blue")
     ax.plot(p[:, 0], p[:, 1], "-", color=color, lw=1.3)
-    ax.plot(*p[0], "o", color="black", ms=6, label=_f("start"))
-    ax.plot(*p[-1], "s", color=color, ms=6, label=_f("after {n} steps").format(n=len(p) - 1))
-    ax.plot(0, 0, "*", color="gold", mec="black", ms=15, label=_f("equilibrium (0, 0)"))
-    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel=_f("x (minimises xy)"), ylabel=_f("y (maximises xy)"))
+    ax.plot(*p[0], "o", color="black", ms=6, label=figure_text("start"))
+    ax.plot(*p[-1], "s", color=color, ms=6, label=figure_text("after {n} steps").format(n=len(p) - 1))
+    ax.plot(0, 0, "*", color="gold", mec="black", ms=15, label=figure_text("equilibrium (0, 0)"))
+    ax.set(
+        xlim=(-lim, lim),
+        ylim=(-lim, lim),
+        xlabel=figure_text("x (minimises xy)"),
+        ylabel=figure_text("y (maximises xy)"),
+    )
     ax.set_aspect("equal")
-    distance = _f("distance to (0, 0): {start:.2f} → {end:.2f}").format(start=d[0], end=d[-1])
+    distance = figure_text("distance to (0, 0): {start:.2f} → {end:.2f}").format(start=d[0], end=d[-1])
     ax.set_title((f"{_display_name(method)}\n" if method else "") + distance, fontsize=10)
     ax.legend(loc="lower right", fontsize=7)
     return ax
@@ -80,7 +85,11 @@ def plot_distance_to_equilibrium(paths, ax=None):
     for method, path in paths.items():
         label = _display_name(method)
         ax.semilogy(distance_to_equilibrium(path), color=_METHOD_COLORS.get(method), label=label, lw=1.6)
-    ax.set(xlabel=_f("step"), ylabel=_f("distance to (0, 0)"), title=_f("who reaches the equilibrium?"))
+    ax.set(
+        xlabel=figure_text("step"),
+        ylabel=figure_text("distance to (0, 0)"),
+        title=figure_text("who reaches the equilibrium?"),
+    )
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     return ax
@@ -90,19 +99,19 @@ def plot_generator_loss_gradients(d, grads, ax=None):
     r""":math:`|\partial L_G / \partial \ell|` against :math:`D(G(z))` (``grads``: loss name -> values)."""
     ax = _new_ax(ax, (6, 3.6))
     names = {
-        "saturating": _f(r"saturating  $\log(1 - D(G(z)))$"),
-        "nonsaturating": _f(r"non-saturating  $-\log D(G(z))$"),
+        "saturating": figure_text(r"saturating  $\log(1 - D(G(z)))$"),
+        "nonsaturating": figure_text(r"non-saturating  $-\log D(G(z))$"),
     }
     for loss, g in grads.items():
         ax.plot(d, np.abs(g), color=_METHOD_COLORS.get(loss), lw=2, label=names.get(loss, loss))
     ax.axvspan(0, 0.1, color="tab:red", alpha=0.08)
-    ax.text(0.012, 0.5, _f("D confidently\nrejects the fakes\n(early training)"), fontsize=8, va="center")
+    ax.text(0.012, 0.5, figure_text("D confidently\nrejects the fakes\n(early training)"), fontsize=8, va="center")
     ax.set(
         xlim=(0, 1),
         ylim=(0, 1.05),
         xlabel=r"$D(G(z))$",
         ylabel=r"$|\partial L_G / \partial\,\mathrm{logit}|$",
-        title=_f("the learning signal G receives"),
+        title=figure_text("the learning signal G receives"),
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="center right")
@@ -123,11 +132,11 @@ def plot_saturation(runs, fig=None):
         axes[1].semilogy(r["step"], np.maximum(r["grad_norm"], 1e-30), color=c, label=label, lw=1.0)
         axes[2].plot(r["step"], r["g_mean"], color=c, label=label, lw=1.5)
         if "target_mean" in r:
-            axes[2].axhline(r["target_mean"], color="black", ls="--", lw=1, label=_f("target mean"))
-    step = _f("step")
-    axes[0].set(xlabel=step, ylabel=_f(r"mean $D(G(z))$"), title=_f("how D judges the fakes"))
-    axes[1].set(xlabel=step, ylabel=r"$\|\nabla_{\theta_G} L_G\|$", title=_f("gradient reaching G"))
-    axes[2].set(xlabel=step, ylabel=_f("mean of G's samples"), title=_f("where G's samples are"))
+            axes[2].axhline(r["target_mean"], color="black", ls="--", lw=1, label=figure_text("target mean"))
+    step = figure_text("step")
+    axes[0].set(xlabel=step, ylabel=figure_text(r"mean $D(G(z))$"), title=figure_text("how D judges the fakes"))
+    axes[1].set(xlabel=step, ylabel=r"$\|\nabla_{\theta_G} L_G\|$", title=figure_text("gradient reaching G"))
+    axes[2].set(xlabel=step, ylabel=figure_text("mean of G's samples"), title=figure_text("where G's samples are"))
     handles, labels = axes[2].get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=True))
     axes[2].legend(uniq.values(), uniq.keys(), fontsize=8)
@@ -156,7 +165,7 @@ def plot_samples_2d(x, target, ax=None, title=None, lim=None, s=3):
 def _coverage_title(head, target, x):
     """``head`` over a line with the modes covered and the share of high-quality samples of ``x``."""
     m = mode_coverage(x, target)
-    return _f("{head}\n{modes}/{total} modes, HQ {hq:.0f}%").format(
+    return figure_text("{head}\n{modes}/{total} modes, HQ {hq:.0f}%").format(
         head=head, modes=m["modes"], total=m["total_modes"], hq=100 * m["hq_share"]
     )
 
@@ -167,7 +176,7 @@ def plot_samples_over_time(snapshots, target, fig=None, title=None):
     fig = fig or Figure(figsize=(2.6 * n, 3.0), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, (step, x) in zip(axes, snapshots.items(), strict=True):
-        plot_samples_2d(x, target, ax, _coverage_title(_f("step {step}").format(step=step), target, x))
+        plot_samples_2d(x, target, ax, _coverage_title(figure_text("step {step}").format(step=step), target, x))
     if title:
         fig.suptitle(title)
     return fig
@@ -201,17 +210,17 @@ def plot_coverage_over_time(records, fig=None, title=None):
     axes = np.asarray(fig.subplots(2, n, sharey="row", squeeze=False))
     for j, (name, trackers) in enumerate(records.items()):
         for i, t in enumerate(trackers):
-            kw = {"color": f"C{i}", "lw": 1.3, "alpha": 0.85, "label": _f("seed {i}").format(i=i)}
+            kw = {"color": f"C{i}", "lw": 1.3, "alpha": 0.85, "label": figure_text("seed {i}").format(i=i)}
             axes[0, j].plot(t.steps, t.modes, drawstyle="steps-post", **kw)
             axes[1, j].plot(t.steps, 100 * np.asarray(t.hq_share), **kw)
         total = len(trackers[0].target.centers) if trackers else 8
         axes[0, j].axhline(total, color="black", ls=":", lw=0.8)
         axes[0, j].set(title=name, ylim=(-0.3, total + 0.5))
-        axes[1, j].set(xlabel=_f("generator step"), ylim=(0, 100))
+        axes[1, j].set(xlabel=figure_text("generator step"), ylim=(0, 100))
         for a in axes[:, j]:
             a.grid(alpha=0.3)
-    axes[0, 0].set_ylabel(_f("modes covered"))
-    axes[1, 0].set_ylabel(_f("high-quality samples (%)"))
+    axes[0, 0].set_ylabel(figure_text("modes covered"))
+    axes[1, 0].set_ylabel(figure_text("high-quality samples (%)"))
     axes[0, 0].legend(fontsize=7, loc="lower right")
     if title:
         fig.suptitle(title)
@@ -229,8 +238,8 @@ def plot_mode_occupancy(tracker, ax=None, title=None):
     steps = np.asarray(tracker.steps)
     edges = np.concatenate([steps, [steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else 1)]])
     mesh = ax.pcolormesh(edges, np.arange(share.shape[0] + 1), share, cmap="Blues", vmin=0, shading="flat")
-    ax.figure.colorbar(mesh, ax=ax, label=_f("share of samples\nnearest the mode"), pad=0.01)
-    ax.set(xlabel=_f("generator step"), ylabel=_f("mode"), yticks=np.arange(share.shape[0]) + 0.5)
+    ax.figure.colorbar(mesh, ax=ax, label=figure_text("share of samples\nnearest the mode"), pad=0.01)
+    ax.set(xlabel=figure_text("generator step"), ylabel=figure_text("mode"), yticks=np.arange(share.shape[0]) + 0.5)
     ax.set_yticklabels(range(share.shape[0]))
     if title:
         ax.set_title(title)

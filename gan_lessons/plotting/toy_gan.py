@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .._validate import check_int
-from ..i18n import N_
-from ..i18n import figure_text as _f
+from ..i18n import N_, figure_text
 from ..metrics.toy import ToySnapshot
 from ._common import _display_name
 
@@ -57,17 +56,22 @@ def plot_toy_densities(ax, grid, p_data, p_g=None, samples=None, bins=60, title=
         counts, edges = np.histogram(s, bins=np.linspace(grid[0], grid[-1], bins + 1))
         counts = counts / (len(s) * np.diff(edges))  # a density: area = share of samples inside the grid
         ax.stairs(
-            counts, edges, fill=True, color=_CURVE_COLORS["g"], alpha=0.25, label=_f("samples $G(z)$ (histogram)")
+            counts,
+            edges,
+            fill=True,
+            color=_CURVE_COLORS["g"],
+            alpha=0.25,
+            label=figure_text("samples $G(z)$ (histogram)"),
         )
-    ax.plot(grid, p_data, color=_CURVE_COLORS["data"], lw=2, label=_f(r"target $p_{data}$"))
+    ax.plot(grid, p_data, color=_CURVE_COLORS["data"], lw=2, label=figure_text(r"target $p_{data}$"))
     if p_g is not None:
-        ax.plot(grid, p_g, color=_CURVE_COLORS["g"], lw=1.8, label=_f(r"$\hat p_g$ (KDE of samples)"))
+        ax.plot(grid, p_g, color=_CURVE_COLORS["g"], lw=1.8, label=figure_text(r"$\hat p_g$ (KDE of samples)"))
     top = max(np.max(p_data), np.max(p_g) if p_g is not None else 0.0)
     ax.set_ylim(0, 1.35 * min(top, 3 * np.max(p_data)))  # a collapsed G's spike is cut, the target stays visible
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
-    ax.set_ylabel(_f("density"))
-    ax.set_title(_f(title))
+    ax.set_ylabel(figure_text("density"))
+    ax.set_title(figure_text(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
@@ -79,7 +83,7 @@ def plot_discriminator_1d(ax, grid, d, d_star=None, p_sum=None, title=_DISCRIMIN
     If ``p_sum`` (:math:`p_{data} + p_g` on the grid) is given, :math:`D^*` is drawn only where it is at
     least 1% of its maximum: elsewhere it is a ratio of two vanishing numbers and means nothing.
     """
-    ax.axhline(0.5, color="0.5", lw=0.8, ls=":", label=_f("1/2 (equilibrium)"))
+    ax.axhline(0.5, color="0.5", lw=0.8, ls=":", label=figure_text("1/2 (equilibrium)"))
     if d_star is not None:
         d_star = np.asarray(d_star, dtype=float)
         if p_sum is not None:  # where neither density has mass, D* is 0/0: not drawn
@@ -91,14 +95,14 @@ def plot_discriminator_1d(ax, grid, d, d_star=None, p_sum=None, title=_DISCRIMIN
             color=_CURVE_COLORS["dstar"],
             lw=1.8,
             ls="--",
-            label=_f(r"optimal $D^*$ for current $\hat p_g$"),
+            label=figure_text(r"optimal $D^*$ for current $\hat p_g$"),
         )
-    ax.plot(grid, d, color=_CURVE_COLORS["d"], lw=2, label=_f("$D(x)$ (the network)"))
+    ax.plot(grid, d, color=_CURVE_COLORS["d"], lw=2, label=figure_text("$D(x)$ (the network)"))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("x")
-    ax.set_ylabel(_f("probability that x is real"))
-    ax.set_title(_f(title))
+    ax.set_ylabel(figure_text("probability that x is real"))
+    ax.set_title(figure_text(title))
     ax.legend(fontsize=8, loc="best")
     return ax
 
@@ -119,15 +123,21 @@ def plot_mapping(ax, z, gz, before=None, mean=None, std=None, title=_MAPPING_TIT
                 color=_CURVE_COLORS["data"],
                 lw=1,
                 ls=":",
-                label=_f(r"perfect: $\mu \pm \sigma z$") if sign == 1 else None,
+                label=figure_text(r"perfect: $\mu \pm \sigma z$") if sign == 1 else None,
             )
     if before is not None:
-        label = _f("G before training")
+        label = figure_text("G before training")
         ax.plot(z, np.asarray(before).ravel(), color=_CURVE_COLORS["init"], lw=1.8, ls="--", label=label)
-    ax.plot(z, np.asarray(gz).ravel(), color=_CURVE_COLORS["g"], lw=2, label=_f("G now") if before is not None else "G")
-    ax.set_xlabel(_f("noise z"))
+    ax.plot(
+        z,
+        np.asarray(gz).ravel(),
+        color=_CURVE_COLORS["g"],
+        lw=2,
+        label=figure_text("G now") if before is not None else "G",
+    )
+    ax.set_xlabel(figure_text("noise z"))
     ax.set_ylabel("G(z)")
-    ax.set_title(_f(title))
+    ax.set_title(figure_text(title))
     ax.legend(fontsize=8, loc="upper left")
     return ax
 
@@ -147,7 +157,7 @@ def _curves(ax, x, series, refs, ylabel, title, marker=None, logy=False, xmax=10
         low = min(min(np.min(y) for y in series.values()), 1e-2)
         ax.set_ylim(0.7 * low, 1.0)  # at least two decades, so there are always labelled ticks
     ax.set_xlim(-0.02 * max(xmax, 10), 1.02 * max(xmax, 10))
-    ax.set_xlabel(_f("generator steps"))
+    ax.set_xlabel(figure_text("generator steps"))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
@@ -181,18 +191,21 @@ def _dashboard_curves(axes, shown, xmax):
             r"$\log 4$": (np.log(4.0), _CURVE_COLORS["d"]),
             rf"${'' if eq_g > 0 else '-'}\log 2$": (eq_g, _CURVE_COLORS["g"]),
         },
-        _f("loss (evaluation batch)"),
-        _f("losses"),
+        figure_text("loss (evaluation batch)"),
+        figure_text("losses"),
         marker=s.step,
         xmax=xmax,
     )
     _curves(
         axes[1],
         x,
-        {_f("mean $D(x)$, x real"): [t.d_real for t in shown], _f("mean $D(G(z))$"): [t.d_fake for t in shown]},
+        {
+            figure_text("mean $D(x)$, x real"): [t.d_real for t in shown],
+            figure_text("mean $D(G(z))$"): [t.d_fake for t in shown],
+        },
         {"1/2": (0.5, "0.4")},
-        _f("mean output of D"),
-        _f("mean D on real and fake"),
+        figure_text("mean output of D"),
+        figure_text("mean D on real and fake"),
         marker=s.step,
         xmax=xmax,
     )
@@ -201,12 +214,12 @@ def _dashboard_curves(axes, shown, xmax):
         axes[2],
         x,
         {
-            _f("KS distance"): [max(t.ks, 1e-4) for t in shown],
-            _f("JSD (nats, KDE)"): [max(t.jsd, 1e-4) for t in shown],
+            figure_text("KS distance"): [max(t.ks, 1e-4) for t in shown],
+            figure_text("JSD (nats, KDE)"): [max(t.jsd, 1e-4) for t in shown],
         },
-        {_f(r"$\log 2$ (JSD max)"): (np.log(2.0), "0.6")},
-        _f("distance to the target (log scale)"),
-        _f("how far is $p_g$ from $p_{data}$?"),
+        {figure_text(r"$\log 2$ (JSD max)"): (np.log(2.0), "0.6")},
+        figure_text("distance to the target (log scale)"),
+        figure_text("how far is $p_g$ from $p_{data}$?"),
         marker=s.step,
         logy=True,
         xmax=xmax,
@@ -249,13 +262,13 @@ def plot_toy_dashboard(snapshots: Sequence[ToySnapshot], index=-1, fig=None):
         s.d,
         s.d_star,
         p_sum=s.p_data + s.p_g,
-        title=_f(r"discriminator $D(x)$ and optimal $D^*(x)$"),
+        title=figure_text(r"discriminator $D(x)$ and optimal $D^*(x)$"),
     )
     plot_mapping(axes[0, 2], s.z, s.gz, before=snapshots[0].gz, mean=s.target_mean, std=s.target_std)
     xmax = max(t.step for t in snapshots)  # replay keeps the whole run's axis
     _dashboard_curves(axes[1], snapshots[: index + 1], xmax)
     fig.suptitle(
-        _f(
+        figure_text(
             "{label} — after {g_steps} G steps and {d_steps} D steps:  KS {ks:.3f} ({n:,} samples)   "
             "JSD {jsd:.4f} nats   "
             "mean D(x) {d_real:.3f}   mean D(G(z)) {d_fake:.3f}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import figure_text as _f
+from ..i18n import figure_text
 from ._common import _display_name, _new_ax
 
 __all__ = [
@@ -70,21 +70,21 @@ def plot_two_players(ax=None):
                 color=color,
             )
 
-    box(0.9, 1.0, _f("noise\n$z \\sim p_z$"), "#f1f3f5")
-    box(3.2, 1.0, _f("generator\n$G(z)$"), "#d0e4f5")
-    box(0.9, 3.3, _f("real data\n$x \\sim p_{data}$"), "#f1f3f5")
-    box(6.0, 2.15, _f("discriminator\n$D(\\cdot) \\in [0, 1]$"), "#f8d7da")
+    box(0.9, 1.0, figure_text("noise\n$z \\sim p_z$"), "#f1f3f5")
+    box(3.2, 1.0, figure_text("generator\n$G(z)$"), "#d0e4f5")
+    box(0.9, 3.3, figure_text("real data\n$x \\sim p_{data}$"), "#f1f3f5")
+    box(6.0, 2.15, figure_text("discriminator\n$D(\\cdot) \\in [0, 1]$"), "#f8d7da")
     box(8.85, 2.15, "$P(\\mathrm{real})$", "#fff3cd")
     arrow(1.45, 1.0, 2.55, 1.0)
-    arrow(3.85, 1.0, 5.2, 1.8, _f("fake $G(z)$"), tx=4.25, ty=1.5)
-    arrow(1.65, 3.3, 5.2, 2.5, _f("real $x$"), tx=3.5, ty=3.0)
+    arrow(3.85, 1.0, 5.2, 1.8, figure_text("fake $G(z)$"), tx=4.25, ty=1.5)
+    arrow(1.65, 3.3, 5.2, 2.5, figure_text("real $x$"), tx=3.5, ty=3.0)
     arrow(6.85, 2.15, 8.35, 2.15)
     arrow(
         8.85,
         1.75,
         3.2,
         0.5,
-        _f(r"G learns from D's verdict: make $D(G(z)) \to 1$  (minimise V)"),
+        figure_text(r"G learns from D's verdict: make $D(G(z)) \to 1$  (minimise V)"),
         color=_CURVE_COLORS["g"],
         rad=-0.25,
         tx=6.0,
@@ -95,13 +95,13 @@ def plot_two_players(ax=None):
         2.6,
         6.3,
         2.75,
-        _f(r"D learns: $D(x) \to 1$, $D(G(z)) \to 0$  (maximise V)"),
+        figure_text(r"D learns: $D(x) \to 1$, $D(G(z)) \to 0$  (maximise V)"),
         color=_CURVE_COLORS["d"],
         rad=0.5,
         tx=7.7,
         ty=3.65,
     )
-    ax.set_title(_f("The two players: $\\min_G \\max_D V(D, G)$"), fontsize=12)
+    ax.set_title(figure_text("The two players: $\\min_G \\max_D V(D, G)$"), fontsize=12)
     return ax
 
 
@@ -127,7 +127,7 @@ def plot_value_explorer(state, ax=None):
     ax = _new_ax(ax, figsize=(9, 4.2))
     x, pd, pg = state["x"], state["p_data"], state["p_g"]
     ax.fill_between(x, pd, color=_CURVE_COLORS["data"], alpha=0.12)
-    name = _display_name(state["target_name"]) if "target_name" in state else _f("target")
+    name = _display_name(state["target_name"]) if "target_name" in state else figure_text("target")
     ax.plot(x, pd, color=_CURVE_COLORS["data"], lw=2, label=rf"$p_{{data}}$: {name}")
     ax.plot(
         x,
@@ -139,19 +139,19 @@ def plot_value_explorer(state, ax=None):
     ax.set_ylim(0, 1.3 * max(pd.max(), pg.max()))
     ax.set_xlim(*state.get("xlim", (x[0], x[-1])))
     ax.set_xlabel("x")
-    ax.set_ylabel(_f("density"))
+    ax.set_ylabel(figure_text("density"))
     right = ax.twinx()
-    d_star_label = _f(r"optimal $D^*(x)$ (right axis)")
+    d_star_label = figure_text(r"optimal $D^*(x)$ (right axis)")
     right.plot(x, state["d_star"], color=_CURVE_COLORS["d"], lw=2, ls="--", label=d_star_label)
-    right.axhline(0.5, color=_CURVE_COLORS["ref"], lw=0.8, ls=":", label=_f(r"$D = 1/2$ (equilibrium)"))
+    right.axhline(0.5, color=_CURVE_COLORS["ref"], lw=0.8, ls=":", label=figure_text(r"$D = 1/2$ (equilibrium)"))
     right.set_ylim(-0.02, 1.3)
     right.set_yticks([0, 0.25, 0.5, 0.75, 1])
-    right.set_ylabel(_f("$D^*(x)$ = P(real)"), color=_CURVE_COLORS["d"])
+    right.set_ylabel(figure_text("$D^*(x)$ = P(real)"), color=_CURVE_COLORS["d"])
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = right.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=8.5, loc="upper left", ncol=2, framealpha=0.9)
     ax.set_title(
-        _f(r"$V(D^*, G)$ = {value:.4f}    JSD = {jsd:.4f} nats    $-\log 4 + 2\,$JSD = {thm1:.4f}").format(
+        figure_text(r"$V(D^*, G)$ = {value:.4f}    JSD = {jsd:.4f} nats    $-\log 4 + 2\,$JSD = {thm1:.4f}").format(
             value=state["value"], jsd=state["jsd"], thm1=state["thm1"]
         ),
         fontsize=11,
@@ -186,19 +186,19 @@ def plot_criterion_curve(means, values, ax=None, label=r"$C(G)$", color=None, be
             "o",
             color=line.get_color(),
             ms=8,
-            label=_f("minimum {value:.3f} at mean {mean:.2f}").format(value=values[i], mean=means[i]),
+            label=figure_text("minimum {value:.3f} at mean {mean:.2f}").format(value=values[i], mean=means[i]),
         )
     ax.axhline(
         -np.log(4.0),
         color=_CURVE_COLORS["ref"],
         lw=1,
         ls="--",
-        label=_f(r"$-\log 4$ (global minimum, $p_g = p_{data}$)"),
+        label=figure_text(r"$-\log 4$ (global minimum, $p_g = p_{data}$)"),
     )
-    ax.axhline(0.0, color=_CURVE_COLORS["ref"], lw=1, ls=":", label=_f("0 (no overlap: JSD = log 2)"))
-    ax.set_xlabel(_f(r"mean of $p_g$"))
+    ax.axhline(0.0, color=_CURVE_COLORS["ref"], lw=1, ls=":", label=figure_text("0 (no overlap: JSD = log 2)"))
+    ax.set_xlabel(figure_text(r"mean of $p_g$"))
     ax.set_ylabel(r"$C(G) = \max_D V(D, G)$")
-    ax.set_title(_f(r"The generator's criterion as $p_g$ slides across $p_{data}$"))
+    ax.set_title(figure_text(r"The generator's criterion as $p_g$ slides across $p_{data}$"))
     left_min = means[int(np.argmin(values))] < (means[0] + means[-1]) / 2
     ax.legend(fontsize=8.5, loc="lower right" if left_min else "lower left")  # away from the minimum
     return ax
@@ -217,18 +217,22 @@ def plot_discriminator_fit(x, p_data, p_g, d_star, d_learned, ax=None, title=Non
     p_data, p_g, d_star, d_learned = arrays
     ax = _new_ax(ax, figsize=(9, 4.2))
     scale = 1.0 / max(p_data.max(), p_g.max())  # densities drawn scaled to [0, 1] behind the discriminators
-    ax.fill_between(x, p_data * scale, color=_CURVE_COLORS["data"], alpha=0.10, label=_f(r"$p_{data}$ (scaled)"))
-    ax.fill_between(x, p_g * scale, color=_CURVE_COLORS["g"], alpha=0.12, label=_f(r"$p_g$ (scaled)"))
-    ax.plot(x, d_star, color=_CURVE_COLORS["d"], lw=2.2, ls="--", label=_f(r"analytic $D^*(x)$"))
-    ax.plot(x, d_learned, color=_CURVE_COLORS["learned"], lw=2, label=_f("network $D(x)$, trained"))
+    ax.fill_between(
+        x, p_data * scale, color=_CURVE_COLORS["data"], alpha=0.10, label=figure_text(r"$p_{data}$ (scaled)")
+    )
+    ax.fill_between(x, p_g * scale, color=_CURVE_COLORS["g"], alpha=0.12, label=figure_text(r"$p_g$ (scaled)"))
+    ax.plot(x, d_star, color=_CURVE_COLORS["d"], lw=2.2, ls="--", label=figure_text(r"analytic $D^*(x)$"))
+    ax.plot(x, d_learned, color=_CURVE_COLORS["learned"], lw=2, label=figure_text("network $D(x)$, trained"))
     rare = (p_data + p_g) / 2 < 0.01 * max(p_data.max(), p_g.max())
-    ax.fill_between(x, -0.02, 1.02, where=rare, color="0.85", alpha=0.5, lw=0, label=_f("almost no samples here"))
+    ax.fill_between(
+        x, -0.02, 1.02, where=rare, color="0.85", alpha=0.5, lw=0, label=figure_text("almost no samples here")
+    )
     ax.axhline(0.5, color=_CURVE_COLORS["ref"], lw=0.8, ls=":")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(x[0], x[-1])
     ax.set_xlabel("x")
-    ax.set_ylabel(_f("D(x) = P(real)"))
-    ax.set_title(title or _f(r"A trained discriminator approaches $D^* = p_{data} / (p_{data} + p_g)$"))
+    ax.set_ylabel(figure_text("D(x) = P(real)"))
+    ax.set_title(title or figure_text(r"A trained discriminator approaches $D^* = p_{data} / (p_{data} + p_g)$"))
     ax.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False)
     return ax
 
@@ -240,14 +244,19 @@ def plot_mc_convergence(ns, estimates, std_errors, exact, ax=None):
         raise ValueError("ns, estimates and std_errors must be 1-D of the same length")
     ax = _new_ax(ax, figsize=(8, 4))
     ax.fill_between(
-        ns, est - 2 * se, est + 2 * se, color=_CURVE_COLORS["g"], alpha=0.2, label=_f(r"$\pm 2$ standard errors")
+        ns,
+        est - 2 * se,
+        est + 2 * se,
+        color=_CURVE_COLORS["g"],
+        alpha=0.2,
+        label=figure_text(r"$\pm 2$ standard errors"),
     )
-    ax.plot(ns, est, "o-", color=_CURVE_COLORS["g"], lw=1.5, label=_f(r"Monte-Carlo $\hat V$ from n samples"))
-    quadrature = _f("quadrature on a grid: {exact:.4f}").format(exact=exact)
+    ax.plot(ns, est, "o-", color=_CURVE_COLORS["g"], lw=1.5, label=figure_text(r"Monte-Carlo $\hat V$ from n samples"))
+    quadrature = figure_text("quadrature on a grid: {exact:.4f}").format(exact=exact)
     ax.axhline(exact, color=_CURVE_COLORS["d"], lw=1.5, ls="--", label=quadrature)
     ax.set_xscale("log")
-    ax.set_xlabel(_f("number of samples n (each of real and fake)"))
+    ax.set_xlabel(figure_text("number of samples n (each of real and fake)"))
     ax.set_ylabel(r"$V(D^*, G)$")
-    ax.set_title(_f(r"Monte-Carlo estimates converge like $1/\sqrt{n}$"))
+    ax.set_title(figure_text(r"Monte-Carlo estimates converge like $1/\sqrt{n}$"))
     ax.legend(fontsize=8.5, loc="best")
     return ax

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..i18n import figure_text as _f
+from ..i18n import figure_text
 from ._common import _new_ax
 
 __all__ = [
@@ -45,8 +45,8 @@ def plot_divergence_curves(curves, ax=None, slopes=False, marker=None, ylim=None
         ax.axvline(marker, color="0.4", ls="--", lw=1)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set(
-        xlabel=_f("shift $s$ of $p_g$"),
-        ylabel=_f("slope d/ds") if slopes else _f("divergence (nats; $W_1$ in x-units)"),
+        xlabel=figure_text("shift $s$ of $p_g$"),
+        ylabel=figure_text("slope d/ds") if slopes else figure_text("divergence (nats; $W_1$ in x-units)"),
     )
     if ylim is not None:
         ax.set_ylim(*ylim)
@@ -59,20 +59,20 @@ def plot_divergence_explorer(state, axes):
     """The divergence explorer's picture: the two densities (left) and the divergences against the shift (right)."""
     left, right = axes
     left.fill_between(state["x"], state["p_data"], color="C0", alpha=0.25, label="$p_{data}$")
-    shifted = _f("$p_g$: shifted by s = {shift:.2f}").format(shift=state["shift"])
+    shifted = figure_text("$p_g$: shifted by s = {shift:.2f}").format(shift=state["shift"])
     left.plot(state["x"], state["p_g"], color="C3", lw=2, label=shifted)
     title = state.get("title", state["target_name"])
-    left.set(xlim=state["xlim"], xlabel="x", ylabel=_f("density"), title=title)
+    left.set(xlim=state["xlim"], xlabel="x", ylabel=figure_text("density"), title=title)
     left.legend(fontsize=8, loc="upper right")
     plot_divergence_curves(state["curves"], right, marker=state["shift"], ylim=(-0.1, 4.0))
-    right.set_title(_f("divergence against the shift"))
+    right.set_title(figure_text("divergence against the shift"))
     return axes
 
 
 def plot_gaussian_fits(x, p, fits, ax=None):
     """A target density and the best single Gaussian under each divergence (``fits``: name -> dict of mu, sigma)."""
     ax = _new_ax(ax, (7, 3.6))
-    ax.fill_between(x, p, color="0.8", label=_f("$p_{data}$ (two modes)"))
+    ax.fill_between(x, p, color="0.8", label=figure_text("$p_{data}$ (two modes)"))
     for name, f in fits.items():
         q = np.exp(-0.5 * ((x - f["mu"]) / f["sigma"]) ** 2) / (f["sigma"] * np.sqrt(2 * np.pi))
         ax.plot(
@@ -82,7 +82,9 @@ def plot_gaussian_fits(x, p, fits, ax=None):
             lw=2,
             label=f"{LABELS.get(name, name)}: μ={f['mu']:+.2f}, σ={f['sigma']:.2f}",
         )
-    ax.set(xlabel="x", ylabel=_f("density"), title=_f("the best single Gaussian under each divergence"))
+    ax.set(
+        xlabel="x", ylabel=figure_text("density"), title=figure_text("the best single Gaussian under each divergence")
+    )
     ax.legend(fontsize=8, loc="upper right")
     return ax
 
@@ -99,11 +101,11 @@ def plot_critics(x, p, q, f_opt, critics, ax=None):
     tw.fill_between(x, q, color="C3", alpha=0.15)
     tw.set_yticks([])
     tw.set_ylim(0, 1.15 * max(p.max(), q.max()))
-    ax.plot(x, f_opt - f_opt.mean(), color="k", lw=2.5, label=_f("optimal 1-Lipschitz critic (exact)"))
+    ax.plot(x, f_opt - f_opt.mean(), color="k", lw=2.5, label=figure_text("optimal 1-Lipschitz critic (exact)"))
     styles = ["--", "-.", ":", (0, (5, 1))]
     for i, (label, f) in enumerate(critics.items()):
         ax.plot(x, f - f.mean(), lw=2, ls=styles[i % len(styles)], color=f"C{i + 2}", label=label)
-    ax.set(xlabel="x", ylabel=_f("critic f(x) (shifted to mean 0)"))
+    ax.set(xlabel="x", ylabel=figure_text("critic f(x) (shifted to mean 0)"))
     ax.set_zorder(tw.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.grid(alpha=0.3)
@@ -125,8 +127,8 @@ def plot_weight_histogram(critics, ax=None, clip=None):
     if clip is not None:
         for v in (-1, 1):
             ax.axvline(v, color="k", ls=":", lw=1)
-    xlabel = _f("weight / c") if clip is not None else _f("weight")
-    ax.set(xlabel=xlabel, ylabel=_f("share of the weights"), ylim=(0, None))
+    xlabel = figure_text("weight / c") if clip is not None else figure_text("weight")
+    ax.set(xlabel=xlabel, ylabel=figure_text("share of the weights"), ylim=(0, None))
     ax.legend(fontsize=8, loc="upper center")
     return ax
 
@@ -142,11 +144,13 @@ def plot_critic_over_training(trackers, fig=None, title=None):
     for i, (label, t) in enumerate(trackers.items()):
         top.plot(t.steps, t.estimate, color=f"C{i}", lw=1.5, label=label)
         bottom.plot(t.steps, t.w1, color=f"C{i}", lw=1.5, label=label)
-    top.set(ylabel=_f("critic's estimate\n$E f(x) - E f(G(z))$"))
+    top.set(ylabel=figure_text("critic's estimate\n$E f(x) - E f(G(z))$"))
     dim = next(iter(trackers.values())).target.dim if trackers else 1
     bottom.set(
-        xlabel=_f("generator step"),
-        ylabel=_f("$W_1$ of the samples\n(no critic)") if dim == 1 else _f("sliced $W_1$\n(no critic)"),
+        xlabel=figure_text("generator step"),
+        ylabel=figure_text("$W_1$ of the samples\n(no critic)")
+        if dim == 1
+        else figure_text("sliced $W_1$\n(no critic)"),
     )
     top.axhline(0, color="0.5", lw=0.8)
     for a in (top, bottom):

@@ -51,7 +51,9 @@ def summarise(r):
     elif r.config.conditional:
         s["class_names"] = r.class_names
         if r.config.data == "digits" and r.config.channels == 1:  # the digit classifier reads the digits only
-            s["quality"] = _rounded(conditional_report(r.sampling_generator, SUMMARY_PER_CLASS, seed=12345, train_images=r.images))
+            s["quality"] = _rounded(
+                conditional_report(r.sampling_generator, SUMMARY_PER_CLASS, seed=12345, train_images=r.images)
+            )
     return s
 
 

@@ -18,8 +18,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .._validate import check_int, check_number
-from ..i18n import N_, _
-from ..i18n import figure_text as _f
+from ..i18n import N_, _, figure_text
 from ..metrics.conditional import find_style_direction
 from ..models import latent_dim, n_classes
 from ..plotting.conditional import blend_images, save_class_morph_gif
@@ -80,7 +79,7 @@ class ArtStudio:
         what = f"{1 - self.t:.2f} {a} + {self.t:.2f} {b}"
         if self.t in (0, 1) or self.a == self.b:
             what = b if self.t == 1 else a
-        style = ", ".join(f"{self._style_label(n, _f)} {v:+.1f}" for n, v in self.alphas.items() if v)
+        style = ", ".join(f"{self._style_label(n, figure_text)} {v:+.1f}" for n, v in self.alphas.items() if v)
         return f"{what} (z #{self.seed}{', ' + style if style else ''})"
 
     def _style_label(self, name, translate):
@@ -129,7 +128,10 @@ class ArtStudio:
         fig = Figure(figsize=(min(8, max(len(self.gallery), 1)) * 0.9 + 0.4, 1.3), layout="constrained")
         if self.gallery:
             plot_image_grid(
-                np.stack(self.gallery), fig.subplots(), nrow=8, title=_f("gallery ({n})").format(n=len(self.gallery))
+                np.stack(self.gallery),
+                fig.subplots(),
+                nrow=8,
+                title=figure_text("gallery ({n})").format(n=len(self.gallery)),
             )
         return fig
 

@@ -15,8 +15,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .._validate import check_int
-from ..i18n import _
-from ..i18n import figure_text as _f
+from ..i18n import _, figure_text
 from ..models import latent_dim
 from ..plotting.dcgan import decode_latents, plot_image_grid, save_image
 from ._common import _figure_png
@@ -51,8 +50,8 @@ class GridScrubber:
         """The title of grid ``i``: its step, and its epoch when ``steps_per_epoch`` is known."""
         s = self.steps[i]
         if self.steps_per_epoch:
-            return _f("epoch {epoch:g} (step {step})").format(epoch=s / self.steps_per_epoch, step=s)
-        return _f("step {step}").format(step=s)
+            return figure_text("epoch {epoch:g} (step {step})").format(epoch=s / self.steps_per_epoch, step=s)
+        return figure_text("step {step}").format(step=s)
 
     def show(self, i):
         """Draw grid ``i``; returns the figure."""

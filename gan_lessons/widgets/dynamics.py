@@ -13,8 +13,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from ..dynamics import METHODS, bilinear_game
-from ..i18n import _
-from ..i18n import figure_text as _f
+from ..i18n import _, figure_text
 from ..plotting._common import _display_name
 from ..plotting.dynamics import plot_distance_to_equilibrium, plot_phase_portrait
 from ._common import _figure_png
@@ -48,7 +47,7 @@ class PhasePortrait:
         left, right = self.figure.subplots(1, 2, width_ratios=[1, 1.15])
         plot_phase_portrait(path, method, left, lim=max(1.6, 1.1 * float(abs(path).max())))
         plot_distance_to_equilibrium({method: path}, right)
-        right.set_title(_f("{method}, step size {lr:g}").format(method=_display_name(method), lr=lr))
+        right.set_title(figure_text("{method}, step size {lr:g}").format(method=_display_name(method), lr=lr))
         if self._ui is not None:
             self._ui["image"].value = self.png()
         return path

@@ -20,8 +20,7 @@ import torch
 from .. import runs, training
 from .._validate import check_int
 from ..games import GAN
-from ..i18n import _
-from ..i18n import figure_text as _f
+from ..i18n import _, figure_text
 from ..metrics.toy import toy_snapshot
 from ..models import sample_noise
 from ..plotting._common import _display_name
@@ -90,7 +89,7 @@ class ToyGANDashboard:
         self._z_grid = torch.zeros(201, cfg.z_dim)
         self._z_grid[:, 0] = torch.linspace(-3, 3, 201)  # the mapping along the first noise coordinate
         self.snapshots = []
-        return self.record(_f("initial"))
+        return self.record(figure_text("initial"))
 
     def record(self, label="", G=None, D=None):
         """Measure the current (or given) G and D, append a :class:`ToySnapshot`, redraw if live; return it.
@@ -151,7 +150,7 @@ class ToyGANDashboard:
         def on_step(info):
             if info.step % self.every == 0 or info.step == info.total:
                 self.g_steps, self.d_steps = info.step, info.step * k
-                self.record(_f("training"), info.G, info.D)
+                self.record(figure_text("training"), info.G, info.D)
                 wait = max(self.min_interval, 3 * self._draw_seconds)  # drawing takes at most ~1/4 of the time
                 if self.live and self._ui is not None and time.perf_counter() - self._last_draw >= wait:
                     self.update()
@@ -159,7 +158,7 @@ class ToyGANDashboard:
         r = runs.train_run(self.run, callbacks=[on_step, *callbacks])
         self.g_steps, self.d_steps = r.step, r.step * k
         if self.latest.step != r.step:  # stopped early by a callback: record where it stopped
-            self.record(_f("stopped"))
+            self.record(figure_text("stopped"))
         if self._ui is not None:
             self.update()
         return r
@@ -185,7 +184,7 @@ class ToyGANDashboard:
             loss = training.d_step(self.G, self.D, opt_d, real=real, z=z)[0]
             self.d_steps += 1
         # Translators: figure text, so no ngettext (Chinese needs one form); the English has two.
-        self.record((_f("{n} D step by hand") if n == 1 else _f("{n} D steps by hand")).format(n=n))
+        self.record((figure_text("{n} D step by hand") if n == 1 else figure_text("{n} D steps by hand")).format(n=n))
         self.update_if_shown()
         return loss
 
@@ -201,7 +200,7 @@ class ToyGANDashboard:
             loss = training.g_step(self.G, self.D, opt_g, z=z, game=GAN(g_loss=self.cfg.loss))
             self.g_steps += 1
         # Translators: figure text, so no ngettext (Chinese needs one form); the English has two.
-        self.record((_f("{n} G step by hand") if n == 1 else _f("{n} G steps by hand")).format(n=n))
+        self.record((figure_text("{n} G step by hand") if n == 1 else figure_text("{n} G steps by hand")).format(n=n))
         self.update_if_shown()
         return loss
 

@@ -12,8 +12,7 @@ from matplotlib.figure import Figure
 from .._validate import check_number
 from ..data import GaussianMixture
 from ..divergences import divergence_curves
-from ..i18n import _
-from ..i18n import figure_text as _f
+from ..i18n import _, figure_text
 from ..plotting._common import _display_name
 from ..plotting.wasserstein import plot_divergence_explorer
 from ._common import _figure_png
@@ -68,7 +67,7 @@ def divergence_explorer_state(target="gaussian", shift=1.0, width=1.0, n=2001):
         "shift": float(shift),
         "width": float(width),
         "target_name": tgt.name,
-        "title": _f("{target}, width x{width:g}").format(target=_display_name(target), width=float(width)),
+        "title": figure_text("{target}, width x{width:g}").format(target=_display_name(target), width=float(width)),
         "xlim": (-10, 10),
     }
 
