@@ -282,7 +282,7 @@ def _authoring(args):
         from .authoring import build_notebooks
 
         return build_notebooks(root, check=args.check)
-    from .messages import translations_command
+    from .gettext_files import translations_command
 
     return translations_command(args.update_catalogues, args.check, args.import_json, root=root)
 

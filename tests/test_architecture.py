@@ -26,7 +26,7 @@ LAYERS = [
     {"widgets"},
     {"exercises", "doctor", "classroom"},
     {"translation", "listings"},
-    {"authoring", "messages"},
+    {"authoring", "gettext_files"},
     {"cli_runs"},  # the train and sample commands, which cli parses for and reports on
     {"cli"},
     {"__main__"},

@@ -1,4 +1,4 @@
-"""The package's messages in other languages: gettext catalogues, extracted and compiled with Babel.
+"""The gettext files (.pot, .po, .mo) of the package's messages in other languages, made with Babel.
 
 Exercise feedback, widgets, progress bars, figure text and the command line mark what a learner reads with
 ``_()`` (:mod:`gan_lessons.i18n`). :func:`extract_messages` collects those strings (and the figure text of
