@@ -30,7 +30,6 @@ import torch
 
 from ._validate import check_int, check_number, check_seed, check_type
 from .games import GAN
-from .i18n import _
 from .models import sample_noise
 
 __all__ = [
@@ -47,7 +46,6 @@ __all__ = [
     "TrainingDiverged",
     "LOSS_LIMIT",
     "EMA",
-    "progress_bar",
 ]
 
 
@@ -236,31 +234,6 @@ class EMA:
         self.update(info.G)
 
 
-def progress_bar(total=None, every=10, desc=None, **kw):
-    """A callback that shows a ``tqdm.auto`` progress bar (a widget in Jupyter, text in a terminal).
-
-    Returns a callable with a ``close()`` method; it refreshes every ``every`` steps and shows the
-    latest losses. ``desc`` (default: "training") and the losses' labels speak the course's language; a
-    ``desc`` you pass is shown as given.
-    """
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc=_("training") if desc is None else desc, **kw)
-    loss_d, loss_g = _("loss_d"), _("loss_g")  # the postfix's labels, in the language of the bar's start
-
-    def callback(info):
-        if bar.total is None:
-            bar.reset(total=info.total)
-        if info.step % every == 0 or info.step == info.total:
-            bar.n = info.step
-            bar.set_postfix({loss_d: f"{info.loss_d:.3f}", loss_g: f"{info.loss_g:.3f}"}, refresh=False)
-            bar.refresh()
-
-    callback.close = bar.close
-    callback.bar = bar
-    return callback
-
-
 # ---------------------------------------------------------------------------------- the loop
 
 
@@ -313,8 +286,8 @@ def train(
     history : History, optional
         A resumed run's history: training continues from step ``len(history)`` and appends to it.
     callbacks : sequence of callables
-        ``cb(info)`` with a :class:`StepInfo` after every step (an :class:`EMA`, a :func:`progress_bar`,
-        a widget); a callback may raise :class:`StopTraining` to end the run early.
+        ``cb(info)`` with a :class:`StepInfo` after every step (an :class:`EMA`, a progress bar from
+        :mod:`gan_lessons.progress`, a widget); a callback may raise :class:`StopTraining` to end the run early.
 
     Returns the :class:`History`; raises :class:`TrainingDiverged` as soon as a loss is NaN or infinite.
     """

@@ -18,7 +18,7 @@ LAYERS = [
     {"i18n"},
     {"theory", "losses", "data", "models", "checkpoint", "course"},
     {"games", "divergences"},
-    {"training"},
+    {"training", "progress"},
     {"recipes", "metrics"},
     {"runs"},
     {"dynamics", "critics"},

@@ -19,8 +19,8 @@ import matplotlib
 import pytest
 
 from gan_lessons import cli, fonts, i18n
-from gan_lessons.i18n import _, figure_text, get_language, language, language_from_environment, set_language
 from gan_lessons.gettext_files import update_messages
+from gan_lessons.i18n import _, figure_text, get_language, language, language_from_environment, set_language
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "gan_lessons" / "locale" / "zh_CN" / "LC_MESSAGES" / "gan_lessons.po"

@@ -18,8 +18,9 @@ from .._validate import check_int
 from ..checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ..data import IMAGE_DATASETS, class_names
 from ..models import Labelled
+from ..progress import progress_bar
 from ..recipes import DCGANConfig, ToyConfig, config_to_dict, steps_per_epoch, with_total
-from ..training import EMA, History, linear_decay, progress_bar, seed_everything, select_device, train
+from ..training import EMA, History, linear_decay, seed_everything, select_device, train
 from . import distributed
 from .build import build_dcgan, build_toy, data_folder, first_line, recipe_of, training_images
 from .results import generate, summarise
