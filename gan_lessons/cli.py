@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -289,7 +290,8 @@ def _authoring(args):
 
 @contextmanager
 def _escaping_output():
-    """stdout and stderr escape what the terminal cannot show (``\\u4e2d``) instead of failing on it.
+    """stdout and stderr escape what the terminal cannot show (``\\u4e2d``) instead of failing on it; warnings are
+    one line.
 
     An ASCII-only terminal (``PYTHONIOENCODING=ascii``, ``LANG=C`` on an old system) would otherwise turn a
     Chinese message, or a path with a Chinese name, into an error, and a finished run into a failed one.
@@ -302,14 +304,18 @@ def _escaping_output():
                 changed.append(stream)
             except (ValueError, OSError):  # closed, or not a real text stream
                 pass
-    try:
-        yield
-    finally:
-        for stream in changed:
-            try:
-                stream.reconfigure(errors="strict")
-            except (ValueError, OSError):
-                pass
+    with warnings.catch_warnings():  # a warning is one line too, e.g. a hand-placed data file used unverified
+        warnings.showwarning = lambda message, *args, **kw: print(
+            _("gan_lessons: warning: {message}").format(message=" ".join(str(message).split())), file=sys.stderr
+        )
+        try:
+            yield
+        finally:
+            for stream in changed:
+                try:
+                    stream.reconfigure(errors="strict")
+                except (ValueError, OSError):
+                    pass
 
 
 def _speak_english(error):

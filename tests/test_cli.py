@@ -189,3 +189,19 @@ def test_help_documents_every_flag():
     rc, out, _ = cli("sample", "--help")
     for flag in ("--n", "--seed", "--out"):
         assert flag in out
+
+
+def test_a_warning_is_one_line(monkeypatch, capsys):
+    """A warning raised while a command runs (say, a data file placed by hand is used unverified) is one line."""
+    import warnings
+
+    from gan_lessons import classroom
+
+    def warn_then_link(*args, **kw):
+        warnings.warn("this file is not the official one:\nits checksum differs", UserWarning, stacklevel=1)
+        return "https://hub.example.org/link"
+
+    monkeypatch.setattr(classroom, "nbgitpuller_link", warn_then_link)
+    assert main(["classroom-link", "--hub", "https://hub.example.org"]) == 0
+    err = capsys.readouterr().err
+    assert err == "gan_lessons: warning: this file is not the official one: its checksum differs\n", err
