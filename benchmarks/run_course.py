@@ -12,7 +12,8 @@ Peak memory is the kernel process's maximum resident set size (``ru_maxrss``, = 
 by a cell appended to the notebook; child processes, if any, are reported with it.
 
 Targets (Binder gives 2 GB for server and kernel together; a workshop has a morning):
-the whole course in under 15 minutes on 2 cores, every kernel under 1.5 GB.
+the whole course in under 15 minutes on 2 cores, every kernel under 1.5 GB, no cell over 90 s. The JSON (--json)
+has each lesson's wall time and peak memory and every code cell's time (``cells``: id and seconds).
 The first row is a baseline measured in the same run: a kernel that only imports the course's stack,
 i.e. the fixed cost every lesson pays before doing anything.
 """
@@ -34,6 +35,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_TOTAL_S = 15 * 60
 TARGET_PEAK_MB = 1.5 * 1024
+TARGET_CELL_S = 90  # no cell keeps a learner waiting longer (issue 28)
 
 # Appended to every notebook: the kernel's own peak memory, as one JSON line on stdout.
 PEAK_CELL = """\
@@ -78,6 +80,22 @@ def run_notebook(nb, cwd, timeout):
     wall = time.perf_counter() - t0
     peak = None if error else peak_of(nb)
     return wall, peak, error
+
+
+def cell_times(nb):
+    """[{"id", "seconds"}] of the executed code cells, from the timing nbclient records in each cell's metadata."""
+    from datetime import datetime
+
+    out = []
+    for cell in nb.cells[:-1]:  # not the appended peak-memory cell
+        stamps = cell.get("metadata", {}).get("execution", {})
+        start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+        if cell.cell_type == "code" and start and end:
+            seconds = (
+                datetime.fromisoformat(end.rstrip("Z")) - datetime.fromisoformat(start.rstrip("Z"))
+            ).total_seconds()
+            out.append({"id": cell.get("id"), "seconds": round(seconds, 1)})
+    return out
 
 
 def select(paths, only):
@@ -128,11 +146,15 @@ def main(argv=None):
             Path(args.save).mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, Path(args.save) / name)
         row = {"notebook": name, "wall_s": round(wall, 1), "error": error}
+        if name.endswith(".ipynb"):
+            row["cells"] = cell_times(nb)
         if peak:
             row.update(peak_mb=round(peak["self_mb"], 1), children_mb=round(peak["children_mb"], 1))
         status = error or ("ok" if row["peak_mb"] < TARGET_PEAK_MB else "OVER the memory target")
         mem = f"{row['peak_mb']:>8.0f} {row['children_mb']:>12.0f}" if peak else f"{'-':>8} {'-':>12}"
-        print(f"{name:<28} {wall:>8.1f} {mem}  {status}", flush=True)
+        slowest = max(row.get("cells", []), key=lambda c: c["seconds"], default=None)
+        where = f"; slowest cell {slowest['id']} {slowest['seconds']:.1f} s" if slowest else ""
+        print(f"{name:<28} {wall:>8.1f} {mem}  {status}{where}", flush=True)
         rows.append(row)
 
     lessons = rows[1:]
@@ -145,6 +167,11 @@ def main(argv=None):
     print(f"whole course: {total / 60:.1f} min ({'ok' if total < TARGET_TOTAL_S else 'OVER'} target "
           f"{TARGET_TOTAL_S / 60:.0f} min); largest kernel {peak_max:.0f} MB "
           f"({'ok' if peak_max < TARGET_PEAK_MB else 'OVER'} target {TARGET_PEAK_MB:.0f} MB)")  # fmt: skip
+    cells = sorted(((c["seconds"], r["notebook"], c["id"]) for r in lessons for c in r.get("cells", [])), reverse=True)
+    if cells:
+        print(f"slowest cells (target: none over {TARGET_CELL_S} s):")
+        for seconds, notebook, cell in cells[:5]:
+            print(f"  {seconds:7.1f} s  {notebook} {cell}{'  OVER' if seconds > TARGET_CELL_S else ''}")
     if failed:
         print(f"FAILED: {', '.join(failed)}")
     if args.json:

@@ -115,7 +115,8 @@ def sizing(course_run, server_mb=None):
       lesson left open) x :data:`HEADROOM`, rounded up to 0.25 GiB;
     * busy cores per learner = the largest over the lessons of (machine time on 2 cores x 2 cores) / the
       lesson's shortest learner time (:data:`gan_lessons.course.LESSONS`): the cores a learner keeps busy;
-      the CPU guarantee is that, rounded up to 0.25 of a core; learners per core = 1 / it, rounded down.
+      the CPU guarantee is that, rounded up to 0.25 of a core; learners per core = 1 / it, rounded down;
+    * the longest wait: the slowest cell of any lesson (when the run timed its cells), what a learner sits through.
 
     Returns a dict of those figures and the measured inputs they come from.
     """
@@ -143,4 +144,14 @@ def sizing(course_run, server_mb=None):
         "cpu_limit": 2,  # the lessons' machine times are measured on 2 cores
         "learners_per_core": math.floor(1 / busy),
         "learners_per_gib": 1 / guarantee,
+        **_longest_wait(lessons),
     }
+
+
+def _longest_wait(lessons):
+    """The longest a learner waits on one cell (``benchmarks/run_course.py`` times every cell): its time and name."""
+    cells = [(c["seconds"], f"{r['notebook']} {c['id']}") for r, _ in lessons for c in r.get("cells", [])]
+    if not cells:
+        return {}
+    seconds, cell = max(cells)
+    return {"longest_cell_s": seconds, "longest_cell": cell}

@@ -110,3 +110,13 @@ def test_classroom_link_command(capsys):
 def test_sizing_refuses_a_fast_run():
     with pytest.raises(ValueError, match="full-settings"):
         classroom.sizing({**RUN, "mode": "fast mode"})
+
+
+def test_sizing_names_the_longest_wait_when_the_run_timed_its_cells():
+    run = json.loads(json.dumps(RUN))
+    for i, row in enumerate(r for r in run["rows"] if r["notebook"].endswith(".ipynb")):
+        row["cells"] = [{"id": f"c{i}-a", "seconds": 1.0 + i}, {"id": f"c{i}-b", "seconds": 0.5}]
+    size = classroom.sizing(run)
+    last = [r for r in run["rows"] if r["notebook"].endswith(".ipynb")][-1]
+    assert size["longest_cell"] == f"{last['notebook']} {last['cells'][0]['id']}"
+    assert size["longest_cell_s"] == last["cells"][0]["seconds"]
