@@ -59,3 +59,9 @@ if FAST:
         "so their pictures show barely trained models."
     )
 html_show_sourcelink = False
+
+
+def setup(app):
+    # MathJax on every page, not only those whose body holds maths: the sidebar's lesson titles hold maths too
+    # (the front page has none of its own, and would show them as raw \(V(D, G)\)).
+    app.set_html_assets_policy("always")
