@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from ._validate import check_choice, check_int, check_number
+from .batched import batchable, train_together
 from .games import GAN
 from .losses import generator_loss
 from .metrics.toy import CoverageTracker
@@ -256,6 +257,10 @@ def saturation_experiment(loss="saturating", steps=300, head_start=300, offset=-
 def coverage_over_time(configs, seeds=(0,), every=250, n=1000, callbacks=()):
     """Train every recipe of ``configs`` once per seed, measuring mode coverage every ``every`` steps.
 
+    The seeds of a recipe train together, as one batched model (:func:`gan_lessons.batched.train_together`):
+    each run is the one :func:`gan_lessons.runs.run` trains alone, in a fraction of the time. A recipe that
+    cannot be batched (the unrolled GAN) trains one seed at a time.
+
     Parameters
     ----------
     configs : dict
@@ -271,19 +276,24 @@ def coverage_over_time(configs, seeds=(0,), every=250, n=1000, callbacks=()):
     -------
     dict
         Name -> list of :class:`~gan_lessons.metrics.CoverageTracker`, one per seed, each with a
-        ``seconds`` attribute (the run's training time) and ``samples`` (G's ``n`` samples at the end).
+        ``seconds`` attribute (the run's training time; for seeds trained together, its share of their time)
+        and ``samples`` (G's ``n`` samples at the end).
     """
     check_int("every", every)
     out = {}
     for name, cfg in configs.items():
-        out[name] = []
-        for seed in seeds:
-            r = start_run(replace(cfg, seed=seed))
-            tracker = CoverageTracker(r.target, every, n=n)
+        runs = [start_run(replace(cfg, seed=seed)) for seed in seeds]
+        trackers = [CoverageTracker(r.target, every, n=n) for r in runs]
+        for r, tracker in zip(runs, trackers, strict=True):
             tracker.measure(r.G, 0)
-            train_run(r, callbacks=[tracker, *callbacks])
+        if len(runs) > 1 and batchable([r.config for r in runs]) is None:
+            train_together(runs, callbacks=[[tracker, *callbacks] for tracker in trackers])
+        else:
+            for r, tracker in zip(runs, trackers, strict=True):
+                train_run(r, callbacks=[tracker, *callbacks])
+        for r, tracker in zip(runs, trackers, strict=True):
             tracker.seconds = r.seconds
-            out[name].append(tracker)
+        out[name] = trackers
     return out
 
 

@@ -21,6 +21,7 @@ LAYERS = [
     {"training", "progress"},
     {"recipes", "metrics"},
     {"runs"},
+    {"batched"},  # many toy runs trained at once, as one batched model
     {"dynamics", "critics"},
     {"plotting"},
     {"widgets"},
