@@ -70,7 +70,14 @@ def test_each_game_batched_is_each_seed_alone(name):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"pack": 4}, {"spectral_norm": True}, {"r1": 1.0, "lr_decay": True}, {"depth": 1, "g_activation": "tanh"}],
+    [
+        {"pack": 4},
+        {"spectral_norm": True},
+        {"unroll": 3, "unroll_lr": 1e-2},  # the unrolled GAN: its look-ahead batches drawn from each run's stream
+        {"unroll": 2, "loss": "saturating", "pack": 2},
+        {"r1": 1.0, "lr_decay": True},
+        {"depth": 1, "g_activation": "tanh"},
+    ],
 )
 def test_the_cures_and_options_batched_are_each_seed_alone(changes):
     cfgs = [ToyConfig(data="ring8", z_dim=2, hidden=32, steps=STEPS, seed=s, **changes) for s in (3, 4)]
@@ -147,7 +154,8 @@ def test_what_cannot_be_trained_together_is_refused():
     assert batchable([ring, replace(ring, seed=1, lr_g=3e-4, loss="hinge")]) is None
     assert "pack" in batchable([ring, replace(ring, pack=4)])
     assert "hidden" in batchable([ring, replace(ring, hidden=64)])
-    assert "unrolled" in batchable([replace(ring, unroll=5)])
+    assert batchable([replace(ring, unroll=5), replace(ring, unroll=5, seed=1)]) is None
+    assert "unroll" in batchable([replace(ring, unroll=5), replace(ring, unroll=3)])
     assert batchable([]) == "there are no runs"
     assert {"data", "steps", "k", "ema"} <= set(SHARED)
     with pytest.raises(ValueError, match="differ in data"):

@@ -21,7 +21,7 @@ a batch is the run that :func:`gan_lessons.runs.run` trains alone from the same 
 
 Runs trained together share the architecture and the loop (the recipe fields in :data:`SHARED`); they may
 differ in everything else: seed, learning rates, loss (GAN, WGAN-GP, hinge, least squares), penalty weights.
-The unrolled GAN (``unroll``) is trained one run at a time (:func:`gan_lessons.runs.train_run`).
+Lesson 3's cures (packs, spectral normalisation, the unrolled GAN) train together with runs of the same cure.
 """
 
 from .stack import Adam, Stack

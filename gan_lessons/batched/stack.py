@@ -87,10 +87,11 @@ class Stack:
         sigma = torch.stack([torch.vdot(a, torch.mv(w, b)) for a, w, b in zip(u, W.unbind(), v, strict=True)])
         return W / sigma[:, None, None]
 
-    def _net(self, h):
-        n = len(self.params) // 2
+    def _net(self, h, params=None):
+        params = self.params if params is None else params
+        n = len(params) // 2
         for j in range(n):
-            W, b = self.params[2 * j], self.params[2 * j + 1]
+            W, b = params[2 * j], params[2 * j + 1]
             h = _Linear.apply(h, self._normalised(j, W) if self.spectral else W, b)
             if j < n - 1:
                 h = self.act(h)
@@ -99,11 +100,11 @@ class Stack:
     def generate(self, z):  # (N, B, z_dim) -> (N, B, dim)
         return self.shift + self.scale * self._net(z)
 
-    def judge(self, x):  # (N, B, dim) -> (N, B / pack)
+    def judge(self, x, params=None):  # (N, B, dim) -> (N, B / pack); with other weights (N, ...) if given
         x = (x - self.shift) / self.scale
         if self.pack > 1:
             x = x.reshape(x.shape[0], x.shape[1] // self.pack, self.pack * x.shape[2])  # (N, B / pack, pack * dim)
-        return self._net(x).squeeze(-1)
+        return self._net(x, params).squeeze(-1)
 
     @torch.no_grad()
     def write_back(self):

@@ -27,7 +27,7 @@ __all__ = ["SHARED", "batchable", "train_together"]
 #: Recipe fields that every run of a batch must share: they fix the networks' shapes and the loop.
 SHARED = (
     *("data", "z_dim", "hidden", "depth", "g_activation", "pack", "spectral_norm"),
-    *("batch_size", "k", "steps", "beta1", "beta2", "ema", "lr_decay", "unroll"),
+    *("batch_size", "k", "steps", "beta1", "beta2", "ema", "lr_decay", "unroll", "unroll_lr"),
 )
 
 
@@ -42,8 +42,6 @@ def batchable(configs):
         values = {getattr(c, name) for c in configs}
         if len(values) > 1:
             return f"the runs differ in {name} ({', '.join(map(str, sorted(values, key=str)))})"
-    if configs[0].unroll:
-        return "the unrolled GAN is trained one run at a time"
     return None
 
 
@@ -52,8 +50,6 @@ def batchable(configs):
 
 def _scores_losses(game):
     """What a game's players minimise, as functions of D's scores: ``(D's loss, G's loss)``."""
-    if isinstance(game, UnrolledGAN):
-        raise ValueError("the unrolled GAN is trained one run at a time (gan_lessons.runs.train_run)")
     if isinstance(game, WGANGP):
         return critic_loss, GENERATOR_LOSSES["wasserstein"]
     if isinstance(game, HingeGAN):
@@ -112,6 +108,7 @@ class _Batch:
         self.d_loss, self.g_loss = zip(*map(_scores_losses, games), strict=True)
         self.gp = torch.tensor([g.gp if isinstance(g, WGANGP) else 0.0 for g in games])  # (N,) 0 = none
         self.r1 = torch.tensor([float(g.r1) for g in games])
+        self.unroll = games[0].unroll if isinstance(games[0], UnrolledGAN) else 0  # look-ahead D steps
         self.synced = True
 
     def _draw(self, draw):
@@ -138,9 +135,22 @@ class _Batch:
     def g_step(self, scale):
         """One G step of every run through its (fixed) D (:func:`gan_lessons.training.g_step`): (N,) losses."""
         z = self._draw(lambda r: sample_noise(r.G, self.B, r.rng, "cpu"))  # (N, B, z_dim)
-        loss = _per_run(self.g_loss, self.D.judge(self.G.generate(z)))
+        ahead = self.look_ahead() if self.unroll else None  # the unrolled GAN: G judged by D a few steps ahead
+        loss = _per_run(self.g_loss, self.D.judge(self.G.generate(z), ahead))
         self.opt_g.step(torch.autograd.grad(loss.sum(), self.G.params), scale)
         return loss.detach()
+
+    def look_ahead(self):
+        """Each run's D after ``unroll`` differentiable steps (:func:`gan_lessons.games.unroll_d`, Metz et al. 2016)."""
+        lr, n = self.runs[0].config.unroll_lr, len(self.runs)
+        reals = [self._draw(lambda r: r.sample_real(self.B, r.rng)) for _ in range(self.unroll)]  # unroll x (N, B, dim)
+        zs = [self._draw(lambda r: sample_noise(r.G, self.B, r.rng, "cpu")) for _ in reals]  # drawn after the reals
+        params = self.D.params
+        for real, z in zip(reals, zs, strict=True):
+            scores = self.D.judge(real, params), self.D.judge(self.G.generate(z), params)
+            grads = torch.autograd.grad(_per_run([discriminator_loss] * n, *scores).sum(), params, create_graph=True)
+            params = [p - lr * g for p, g in zip(params, grads, strict=True)]
+        return params
 
     def step(self, step):
         """Training step ``step`` of every run: ``k`` D steps, one G step, the average; each run's numbers."""
