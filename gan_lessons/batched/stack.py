@@ -15,7 +15,8 @@ class _Linear(torch.autograd.Function):
     The batched products are arranged as torch arranges one run's (``addmm`` and its backward, whose matrix
     products :func:`torch.bmm` repeats run by run), so on one machine the numbers are the single runs' to the
     last bit; a product with a single column is torch's matrix-vector product there, so it is here too.
-    Second derivatives (R1, gradient penalty) go through these same operations, differentiated by autograd.
+    Higher derivatives go through these same operations, differentiated by autograd: R1 and the gradient
+    penalty came out to the last bit too in our tests, the unrolled GAN's look-ahead to float32 rounding.
     """
 
     @staticmethod
