@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/batched_toy.py                    # 2 and 1 threads, 60 steps, 5 repeats
     .venv/bin/python benchmarks/batched_toy.py --steps 200 --repeats 3 --threads 2
-    .venv/bin/python benchmarks/batched_toy.py --json benchmarks/results/batched_toy.json
+    .venv/bin/python benchmarks/batched_toy.py --json benchmarks/results/batched_toy.json --note "idle machine"
 
 Both ways train the course's ring8 recipe (``toy_config("ring8")``: 2x128 MLPs, batch 256, packs of 2, a moving
 average of G) on seeds 0..N-1, for the same number of steps, in the same process: sequentially with
@@ -58,10 +58,31 @@ def sequential(cfgs):
 
 
 def batched(cfgs):
-    runs = [start_run(cfg) for cfg in cfgs]  # built (seeded, initialised) as train_run's runs are
     t0 = time.perf_counter()
-    train_together(runs)
+    runs = train_together([start_run(cfg) for cfg in cfgs])  # built (seeded, initialised) as alone, then trained
     return time.perf_counter() - t0, runs
+
+
+MATMULS = ("aten::addmm", "aten::mm", "aten::mv", "aten::bmm", "aten::baddbmm", "aten::vdot")
+
+
+def matmul_share(n, steps=20):
+    """Where a step's time goes, one thread: per run and step, the wall time and the matrix products' share of it.
+
+    A batch cannot do a run's matrix products faster than the run does them alone (the same products, stacked),
+    so a single run's step time over the batch's product time per run bounds what batching can gain.
+    """
+    torch.set_num_threads(1)
+    out = {}
+    for name, train in (("sequential", lambda c: sequential(c[:1])), ("batched", lambda c: batched(c)[0])):
+        cfgs = recipes(1 if name == "sequential" else n, steps)
+        train(recipes(len(cfgs), 3))  # warm up
+        with torch.profiler.profile() as prof:
+            wall = train(cfgs)
+        mm = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in MATMULS) / 1e6  # seconds
+        out[name] = {"step_ms": 1e3 * wall / steps / len(cfgs), "matmul_ms": 1e3 * mm / steps / len(cfgs)}
+    out["bound"] = out["sequential"]["step_ms"] / out["batched"]["matmul_ms"]
+    return out
 
 
 def check_equivalence(n):
@@ -116,12 +137,18 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", default="2,1", help="comma-separated torch thread counts")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--note", default="", help="the conditions, in words, recorded with the results")
     args = ap.parse_args(argv)
     print(
         f"{args.n} ring8 runs of {args.steps} steps; {os.cpu_count()} CPUs ({cpu_model()}), torch {torch.__version__}"
     )
     worst = check_equivalence(min(args.n, 3))
     print(f"run i of a batch is run i alone: largest difference of samples {worst:.1e}")
+    share = matmul_share(args.n)
+    seq, bat = share["sequential"], share["batched"]
+    print(f"per run and step, 1 thread, under the profiler: alone {seq['step_ms']:.2f} ms, of which matrix products "
+          f"{seq['matmul_ms']:.2f} ms; in the batch {bat['step_ms']:.2f} ms, of which matrix products "
+          f"{bat['matmul_ms']:.2f} ms: batching can gain at most about {share['bound']:.1f}x here")  # fmt: skip
     results = [measure(int(t), args.n, args.steps, args.repeats) for t in args.threads.split(",")]
     print(f"\n{'threads':>7s} {'sequential steps/s':>19s} {'batched steps/s':>16s} {'ratio (median)':>15s} "
           f"{'load before -> after':>22s}")  # fmt: skip
@@ -134,10 +161,13 @@ def main(argv=None):
         out = {
             "date": datetime.date.today().isoformat(),
             "machine": {"nproc": os.cpu_count(), "cpu": cpu_model(), "torch": torch.__version__},
+            "conditions": args.note,
+            "load_average_note": "1-minute load averages include this benchmark's own threads",
             "recipe": 'toy_config("ring8")',
             "n": args.n,
             "steps": args.steps,
             "largest_sample_difference": worst,
+            "per_run_step_1_thread": share,
             "target_ratio": TARGET_RATIO,
             "results": results,
         }
