@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_hardening import one_line_error  # the first round's helper: one line on stderr, no traceback
 
 from gan_lessons import classroom, fonts, i18n, runs
 from gan_lessons.cli import main
@@ -34,16 +35,6 @@ def english_and_a_clean_environment(monkeypatch):
     yield
     fonts._reset()
     i18n._active.update(saved)
-
-
-def one_line_error(capsys, argv, *words, rc=1):
-    assert main([str(a) for a in argv]) == rc
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 def package_copy(tmp_path):
